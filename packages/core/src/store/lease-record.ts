@@ -105,3 +105,9 @@ export function describeHolder(content: LockContent): string {
   const { holder, host, pid } = content.lease;
   return `holder ${holder} on host ${JSON.stringify(host)} (pid ${pid} there)`;
 }
+
+/** How often a lease of bound `boundMs` is refreshed. */
+export const refreshMsOf = (boundMs: number): number => boundMs / 6;
+
+/** A lease's `ms` in seconds, for a message: `30`, `0.8`. */
+export const seconds = (ms: number): number => Math.round(ms / 100) / 10;

@@ -10,29 +10,21 @@
 // (another host, another OS) by watching the file: unchanged for the bound by this process's
 // monotonic clock, it lapsed; changed, its holder is alive. A start waits while it watches.
 //
-// The holder acts only while it can prove its lease current (`proven`, by lease-clock.ts): a
-// process that was paused or starved past it refreshes first, and gives the folder up instead
-// when another agent took it or is taking it (its claim), so it starts nothing a successor ran.
-import {
-  basename,
-  join,
-  link,
-  mkdir,
-  open,
-  randomHex,
-  readdir,
-  rename,
-  rm,
-  stat,
-  type FileHandle,
-} from "../runtime/index.js";
+// The holder (held-lock.ts) acts only while it can prove its lease current (`proven`, by
+// lease-clock.ts): a process that was paused or starved past it refreshes first, and gives the
+// folder up instead when another agent took it or is taking it (its claim), so it starts nothing
+// a successor ran. This file takes the lock: creates it, or judges its holder and takes it over.
+import { link, mkdir, open, randomHex, rename, rm, type FileHandle } from "../runtime/index.js";
 import { envVar, isProcessAlive, sha256Hex } from "../runtime/index.js";
 import { MoleculeError, sleep } from "../transport/index.js";
 import { fsReason, MoleculeStoreError } from "./cursor-store.js";
 import { describeHolder, formatLease, newLease, parseLock, refreshed } from "./lease-record.js";
+import { refreshMsOf, seconds, thisMachine } from "./lease-record.js";
 import type { LeaseRecord, LockContent, Machine } from "./lease-record.js";
-import { LeaseClock } from "./lease-clock.js";
-import { thisMachine } from "./lease-record.js";
+import { HeldLock, leaseHeldHere, type StateLock } from "./held-lock.js";
+import { sameFile, snapshot, type Snapshot } from "./lock-file.js";
+
+export type { StateLock } from "./held-lock.js";
 
 /** How long a lease lasts after its holder's last refresh, by default (ms). */
 export const DEFAULT_LEASE_BOUND_MS = 30_000;
@@ -68,34 +60,12 @@ export interface StateLockOptions {
   fix?: string;
 }
 
-/** A state folder's lock, held by this process. */
-export interface StateLock {
-  /** The lock file. */
-  readonly file: string;
-  /** This holding's random id, as the lock file names it. */
-  readonly holder: string;
-  /** Whether this process still holds it (false once released or lost). */
-  readonly held: boolean;
-  /**
-   * Whether this process may act for the folder now: resolves `true` at once, without I/O, while
-   * its last confirmed refresh began less than two thirds of the bound ago (by the monotonic
-   * clock), so no other agent can have taken the folder; else once a refresh confirmed the lease
-   * again. Resolves `false` once the lock is lost or given up (`onLost` is called): start nothing.
-   */
-  proven(): Promise<boolean>;
-  /** Stops refreshing and removes the lock file if it is still this holding's. Idempotent. */
-  release(): Promise<void>;
-}
-
 /** The lease bound: the option, else `MOLECULE_STATE_LEASE_MS`, else 30 s; 200 ms to 1 h. */
 function leaseBoundMs(option?: number): number {
   const env = Number(envVar("MOLECULE_STATE_LEASE_MS"));
   const ms = option ?? (Number.isFinite(env) && env > 0 ? env : DEFAULT_LEASE_BOUND_MS);
   return Math.min(Math.max(ms, 200), 3_600_000);
 }
-
-/** Lock files this process holds (a second take here is refused at once). */
-const heldHere = new Map<string, LeaseRecord>();
 
 /**
  * Takes `file`, the lock of state folder `dir` (created if missing): resolves once this process
@@ -110,7 +80,7 @@ export async function takeStateLock(
   options: StateLockOptions = {},
 ): Promise<StateLock> {
   const bound = leaseBoundMs(options.boundMs);
-  const here = heldHere.get(file);
+  const here = leaseHeldHere(file);
   if (here) throw inUse(dir, file, { kind: "lease", lease: here }, options.fix);
   const machine = thisMachine(options.host);
   const lease = newLease(randomHex(16), machine, bound);
@@ -137,37 +107,6 @@ export async function takeStateLock(
   }
   await rm(temp, { force: true }); // the file is the lock's now (linked or renamed)
   return new HeldLock(dir, file, fh, taker.lease, machine, options);
-}
-
-/** A lock file as read once: its inode and text. */
-interface Snapshot {
-  ino: number;
-  text: string;
-}
-
-/** Reads `path` through one open file (inode and text agree); undefined when it is missing. */
-async function snapshot(path: string): Promise<Snapshot | undefined> {
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(path, "r");
-    const [st, text] = await Promise.all([fh.stat(), fh.readFile()]);
-    return { ino: st.ino, text: text.toString("utf8") };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new MoleculeStoreError(
-      "store_unreadable",
-      `cannot read the lock ${path} of an agent's state folder (${fsReason(err)}); check the folder's permissions, or set MOLECULE_STATE_DIR to a folder of this user`,
-      { path, cause: err },
-    );
-  } finally {
-    await fh?.close();
-  }
-}
-
-/** Whether `path` is still the file `fh` has open (same inode); false when it is missing. */
-async function sameFile(path: string, fh: FileHandle): Promise<boolean> {
-  const [named, open] = await Promise.all([stat(path).catch(() => undefined), fh.stat()]);
-  return named !== undefined && named.ino === open.ino && named.dev === open.dev;
 }
 
 type Verdict = "held" | "lapsed" | "watch";
@@ -328,169 +267,6 @@ class Taker {
 
 /** A short name for a lock file's content (inode and text). */
 const tagOf = (snap: Snapshot): string => sha256Hex(`${snap.ino}:${snap.text}`).slice(0, 16);
-
-/** How often a lease of bound `boundMs` is refreshed. */
-const refreshMsOf = (boundMs: number): number => boundMs / 6;
-
-/** Resolved answers of {@link StateLock.proven}. */
-const PROVEN = Promise.resolve(true);
-const LOST = Promise.resolve(false);
-
-/**
- * A lock this process holds: refreshed on a timer (unref'd) until released or lost, and proven
- * current (lease-clock.ts) before the work it guards.
- */
-class HeldLock implements StateLock {
-  readonly holder: string;
-  #held = true;
-  #lease: LeaseRecord;
-  readonly #clock: LeaseClock;
-  /** Refreshes confirmed so far. */
-  #confirmed = 0;
-  /** Told (once per lapse) that the lease may have lapsed. */
-  #toldLate = false;
-  /** The refresh under way: a release waits for it before closing the file. */
-  #refreshing: Promise<void> | undefined;
-  readonly #timer: ReturnType<typeof setInterval>;
-
-  constructor(
-    readonly dir: string,
-    readonly file: string,
-    readonly fh: FileHandle,
-    lease: LeaseRecord,
-    readonly machine: Machine,
-    readonly options: Pick<StateLockOptions, "onLost" | "onLate">,
-  ) {
-    this.holder = lease.holder;
-    this.#lease = lease;
-    this.#clock = new LeaseClock(lease.boundMs, machine.now, lease.mono);
-    heldHere.set(file, lease);
-    this.#timer = setInterval(() => this.#refresh(), refreshMsOf(lease.boundMs));
-    this.#timer.unref?.();
-  }
-
-  get held(): boolean {
-    return this.#held;
-  }
-
-  proven(): Promise<boolean> {
-    if (!this.#held) return LOST;
-    return this.#clock.current() ? PROVEN : this.#confirm();
-  }
-
-  /** Refreshes until the lease is current again (true) or lost (false). */
-  async #confirm(): Promise<boolean> {
-    while (this.#held && !this.#clock.current()) {
-      const confirmed = this.#confirmed;
-      this.#refresh();
-      await this.#refreshing;
-      // One begun before a pause confirms a lease still too old: the next goes at once. One that
-      // failed (its write or sync) goes again soon.
-      if (this.#held && this.#confirmed === confirmed) {
-        await sleep(Math.min(refreshMsOf(this.#lease.boundMs), 1_000));
-      }
-    }
-    return this.#held;
-  }
-
-  #refresh(): void {
-    if (this.#refreshing || !this.#held) return;
-    this.#refreshing = this.#refreshOnce().finally(() => (this.#refreshing = undefined));
-  }
-
-  /**
-   * Writes the refreshed lease through and confirms it: still this holder's file, and (when the
-   * lease may have lapsed before the write was synced) no other agent's claim on the folder. A
-   * lease that may have lapsed is checked for claims before the write too: then this holder gives
-   * the folder up without touching the file, so the claimer's take goes through.
-   */
-  async #refreshOnce(): Promise<void> {
-    const started = this.machine.now();
-    try {
-      if (!this.#clock.current()) {
-        this.#tellLate();
-        if (await this.#loseToClaim()) return;
-      }
-      this.#lease = { ...refreshed(this.#lease, this.machine), mono: started };
-      await this.fh.writeAt(formatLease(this.#lease), 0);
-      await this.fh.sync(); // seen by other hosts (NFS writes back at fsync or close)
-      if (this.#clock.lateAt(this.machine.now()) && (await this.#loseToClaim())) return;
-      if (!(await sameFile(this.file, this.fh))) {
-        const now = await snapshot(this.file).catch(() => undefined);
-        const silent = `${seconds(this.#clock.age())} s without confirming its lease (paused, starved or cut off)`;
-        return await this.#lose(
-          now
-            ? `its lock ${this.file} is now held by ${describeHolder(parseLock(now.text))}, which took the folder after this one went ${silent}`
-            : `its lock ${this.file} was deleted (this one went ${silent})`,
-        );
-      }
-      this.#clock.confirm(started);
-      this.#confirmed++;
-      this.#toldLate = false;
-    } catch (err) {
-      if (this.#held && this.#clock.age() >= this.#lease.boundMs) {
-        await this.#lose(`its lock ${this.file} could not be refreshed (${fsReason(err)})`);
-      }
-    }
-  }
-
-  /** Says once, in one line, that the lease may have lapsed and nothing starts until it is confirmed. */
-  #tellLate(): void {
-    if (this.#toldLate) return;
-    this.#toldLate = true;
-    const c = this.#clock;
-    this.options.onLate?.(
-      `this agent last confirmed its lease on ${this.dir} ${seconds(c.age())} s ago, past the ${seconds(c.trustMs)} s it counts on (the ${seconds(c.boundMs)} s bound less a ${seconds(c.marginMs)} s margin; the process was paused or starved): it starts nothing until it has confirmed the lease or given the folder up`,
-    );
-  }
-
-  /** Gives the folder up if another agent claims it (state-lock.ts `#replace`): true then. */
-  async #loseToClaim(): Promise<boolean> {
-    const base = `${basename(this.file)}.`;
-    const names = await readdir(this.dir);
-    const claim = names.find((n) => n.startsWith(base) && n.includes(".claim"));
-    if (claim === undefined) return false;
-    const text = await snapshot(join(this.dir, claim)).catch(() => undefined);
-    const by = text ? describeHolder(parseLock(text.text)) : "another agent";
-    await this.#lose(
-      `${by} is taking the folder (its claim ${join(this.dir, claim)}) after this one went ${seconds(this.#clock.age())} s without confirming its lease (paused, starved or cut off)`,
-    );
-    return true;
-  }
-
-  async #lose(why: string): Promise<void> {
-    if (!this.#held) return;
-    this.#end();
-    await this.fh.close().catch(() => undefined);
-    this.options.onLost?.(
-      new MoleculeStoreError(
-        "store_in_use",
-        `this agent no longer holds its state folder ${this.dir}: ${why}. It stops using the folder so that one agent handles the workspace's messages; start it again once the other agent stops.`,
-        { path: this.file },
-      ),
-    );
-  }
-
-  #end(): void {
-    this.#held = false;
-    clearInterval(this.#timer);
-    if (heldHere.get(this.file)?.holder === this.holder) heldHere.delete(this.file);
-  }
-
-  async release(): Promise<void> {
-    if (!this.#held) return;
-    this.#end();
-    await this.#refreshing;
-    try {
-      if (await sameFile(this.file, this.fh)) await rm(this.file, { force: true });
-    } finally {
-      await this.fh.close().catch(() => undefined);
-    }
-  }
-}
-
-/** `ms` in seconds, for a message: `30`, `0.8`. */
-const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 
 /** The one-line refusal: the folder, its lock, the holder, and when it will be free. */
 function inUse(

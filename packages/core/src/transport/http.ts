@@ -1,28 +1,23 @@
 // The HTTP transport: one undici dispatcher, per-call timeout + AbortSignal, the platform's headers,
-// and the retry policy. It knows nothing about endpoints.
+// and the retry policy (the typed error of a request with no answer: request-errors.ts). It knows
+// nothing about endpoints.
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
 import { RUNTIME_NAME } from "../runtime/index.js";
 import { normalizeBaseUrl, withQuery } from "./base-url.js";
 import { freshPool, isOwnPool, type DispatcherLease } from "./dispatchers.js";
 import { connectionBudgets } from "./budgets.js";
-import { type ProxyInfo, proxyFailure, proxySettings } from "./proxy.js";
+import { type ProxyInfo, proxySettings } from "./proxy.js";
 import { answerPath } from "./path-failure.js";
 import { pathAnswerError } from "./path-answer.js";
-import { tlsFailure } from "./tls-errors.js";
 import { requestAbortable } from "./abortable.js";
 import { onAbortOf } from "./abort-fanout.js";
 import { RequestAbort, requestBuffered } from "./buffered.js";
 import { chunksOf, requestChunked } from "./chunked.js";
 import { readItems } from "./json-items.js";
-import { BodyTooLargeError, DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
-import {
-  MoleculeError,
-  MoleculeRateLimitError,
-  MoleculeTimeoutError,
-  requireSupportedNode,
-  UnexpectedResponseError,
-} from "./errors.js";
+import { DEFAULT_MAX_RESPONSE_BYTES, parseBody, readBodyText } from "./body.js";
+import { abortedError, attemptError, notSentInTime } from "./request-errors.js";
+import { MoleculeError, requireSupportedNode } from "./errors.js";
 import type { Logger } from "./logger.js";
 import { backoffDelay, sleep } from "./backoff.js";
 import { isRetryableStatus, MAX_RETRIES, MAX_RETRY_DELAY_MS, parseRetryAfter } from "./retry.js";
@@ -66,50 +61,6 @@ const SEND_ROOM_S = 5;
 
 /** The default `User-Agent`. */
 export const DEFAULT_USER_AGENT = `molecule-ai-agent-core/0.1.0 ${RUNTIME_NAME}`;
-
-/**
- * The error of a request that got no turn of the rate budget before its deadline: nothing was
- * sent, so it may be sent again (after `retryAfterMs`).
- */
-function notSentInTime(
-  spec: RequestSpec,
-  ms: number,
-  retryAfterMs: number | undefined,
-  cause?: unknown,
-): MoleculeRateLimitError {
-  const after =
-    retryAfterMs === undefined
-      ? ""
-      : `; a turn may come in about ${Math.ceil(retryAfterMs / 1000)} s`;
-  return new MoleculeRateLimitError(
-    `${spec.method} ${spec.path} was not sent: the platform's rate limit for this bucket (the org with MOLECULE_ORG_ID, else the token) was spent and no turn came within ${Math.round(ms)} ms${after}; it was not carried out: retry later, give it a longer timeout, or send fewer requests a minute into this bucket`,
-    { retryAfterMs, status: undefined, cause },
-  );
-}
-
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "UND_ERR_CLOSED",
-]);
-
-function errorCode(err: unknown): string | undefined {
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e && typeof e === "object"; i++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && NETWORK_CODES.has(code)) return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 /**
  * Sends requests to the platform through one undici dispatcher. Adds `Authorization` (platform
@@ -335,7 +286,7 @@ export class HttpTransport {
     asker: { owner: string; turnBy: number | undefined },
   ): Promise<number> {
     const signal = spec.signal;
-    if (signal?.aborted) throw this.#aborted(spec, started, true);
+    if (signal?.aborted) throw abortedError(spec, started, true);
     this.#logger?.debug?.(`${spec.method} ${spec.path} waits for the rate limit`);
     rateWaitOf(signal)?.();
     // A turn must leave the request time to be answered: one that would be sent only to be
@@ -344,7 +295,7 @@ export class HttpTransport {
     const by = Math.min(asker.turnBy ?? deadline - room, sendByOf(signal) ?? Infinity);
     const turn = await bucket.wait(priority, by, signal, promotion, asker.owner);
     if ("window" in turn) return turn.window;
-    if (signal?.aborted) throw this.#aborted(spec, started, true, turn.retryAfterMs);
+    if (signal?.aborted) throw abortedError(spec, started, true, turn.retryAfterMs);
     throw notSentInTime(spec, performance.now() - started, turn.retryAfterMs);
   }
 
@@ -367,33 +318,7 @@ export class HttpTransport {
   /** Waits before a retry; an abort rejects with its error (see {@link RequestSpec.signal}). */
   async #wait(ms: number, spec: RequestSpec, started: number): Promise<void> {
     await sleep(ms, spec.signal);
-    if (spec.signal?.aborted) throw this.#aborted(spec, started, false);
-  }
-
-  /**
-   * The error of a call its signal ended: the reason itself when it is a `MoleculeError`;
-   * `rate_limited` when it waited for the budget, `timeout` for an `AbortSignal.timeout`, else
-   * `aborted` (named `AbortError`, as the platform's fetch would name it).
-   */
-  #aborted(spec: RequestSpec, started: number, budget: boolean, retryAfterMs?: number): unknown {
-    const reason: unknown = spec.signal?.reason;
-    if (reason instanceof MoleculeError) return reason;
-    const ms = Math.round(performance.now() - started);
-    const timedOut = (reason as { name?: unknown } | undefined)?.name === "TimeoutError";
-    if (timedOut && budget) return notSentInTime(spec, ms, retryAfterMs, reason);
-    if (timedOut) {
-      return new MoleculeTimeoutError(
-        `${spec.method} ${spec.path} did not complete within ${ms} ms (its signal timed out); give it a longer deadline or check the platform's health`,
-        { timeoutMs: ms, cause: reason },
-      );
-    }
-    const why = reason instanceof Error && reason.message !== "" ? ` (${reason.message})` : "";
-    const err = new MoleculeError(
-      `${spec.method} ${spec.path} was aborted by its signal${budget ? " before it was sent" : ""}${why}`,
-      { code: "aborted", retryable: false, cause: reason },
-    );
-    err.name = "AbortError";
-    return err;
+    if (spec.signal?.aborted) throw abortedError(spec, started, false);
   }
 
   async #once(
@@ -404,7 +329,7 @@ export class HttpTransport {
     attempt: { deadline: number; ms: number; started: number },
   ): Promise<HttpResponse> {
     const userSignal = spec.signal;
-    if (userSignal?.aborted) throw this.#aborted(spec, attempt.started, false);
+    if (userSignal?.aborted) throw abortedError(spec, attempt.started, false);
     const timeoutMs = attempt.ms;
     // One listener slot, not an AbortController (nor an EventEmitter, unless undici is handed it)
     // on the hot path; the caller's AbortSignal is bridged to it only when given.
@@ -464,41 +389,8 @@ export class HttpTransport {
       const parsed = "body" in res ? res.body : parseBody(res.text);
       return { status: res.statusCode, headers: res.headers, body: parsed };
     } catch (err) {
-      if (userSignal?.aborted) throw this.#aborted(spec, attempt.started, false);
-      // The HTTP client could not be loaded (dispatchers.ts): a setup error, not the network.
-      if (err instanceof MoleculeError && err.code === "module_unavailable") throw err;
-      if (err instanceof UnexpectedResponseError) throw err; // a 2xx body read as items
-
-      if (err instanceof BodyTooLargeError) {
-        throw new MoleculeError(
-          `${spec.method} ${spec.path} answered with a body over ${err.limit} bytes; it was not read (raise maxResponseBytes if this is expected)`,
-          { code: "response_too_large", cause: err },
-        );
-      }
-      if (timedOut) {
-        throw new MoleculeTimeoutError(
-          `${spec.method} ${spec.path} did not complete within ${timeoutMs} ms; raise timeoutMs or check the platform's health`,
-          { timeoutMs, cause: err },
-        );
-      }
-      // Through a proxy: its refusal, or the proxy named in the unreachable-platform error.
-      const proxied = proxyFailure(err, this.origin);
-      if (proxied) throw proxied;
-      // Directly: the platform's certificate (untrusted, another host's, expired, ...), not retried.
-      const tls = tlsFailure(err, this.origin);
-      if (tls) throw tls;
-      const code = errorCode(err);
-      if (code === "ENOTFOUND") {
-        // No such host: one rule everywhere (core's start, the adapters' first calls): not retried.
-        throw new MoleculeError(
-          `could not reach the platform at ${this.origin}: its host name does not resolve (ENOTFOUND); check platformUrl (MOLECULE_PLATFORM_URL)`,
-          { code: "connection_failed", retryable: false, cause: err },
-        );
-      }
-      throw new MoleculeError(
-        `could not reach the platform at ${this.origin} (${code ?? (err as Error)?.name ?? "error"}); check platformUrl and your network`,
-        { code: "connection_failed", retryable: true, cause: err },
-      );
+      if (userSignal?.aborted) throw abortedError(spec, attempt.started, false);
+      throw attemptError(spec, this.origin, err, { timedOut, timeoutMs });
     } finally {
       clearTimeout(timer);
       if (!streaming) release?.();

@@ -2,7 +2,8 @@
 // task-queries.ts, whether a message may continue a task in task-continuation.ts): runs
 // `onMessage`, keeps tasks in the task store (in memory, or shared by replicas), aborts a task
 // canceled through any replica, reports each change of a task to its resubscribed streams and its
-// webhooks (push notifications), and reports handler failures.
+// webhooks (push notifications), and reports handler failures. A streamed task's chunks are kept
+// in a shared store by stream-keeper.ts.
 import type { A2AMessage, A2ATask } from "../types.js";
 import type { ContextIds } from "./context-ids.js";
 import { contentFingerprint, markContextIssued, markOwnContext, newTaskId } from "./derived-id.js";
@@ -40,6 +41,7 @@ import { storeCall, storeError, TaskQueries } from "./task-queries.js";
 import { attached, canceledStatus, TaskLifetimes } from "./task-life.js";
 import { streamTask } from "./task-stream.js";
 import { continuationRefusal } from "./task-continuation.js";
+import { streamKeeper } from "./stream-keeper.js";
 
 type Obj = Record<string, unknown>;
 
@@ -272,7 +274,13 @@ export class A2AMethods implements RpcMethods {
           this.#o.inflight.delete(taskScope);
         };
         const keep =
-          this.#store.watchChanges === undefined ? undefined : this.#keeper(task, method, id);
+          this.#store.watchChanges === undefined
+            ? undefined
+            : streamKeeper(
+                () => this.#store.save(task, this.#o.workspaceId),
+                (err) => report(err, method, id),
+                this.#writes,
+              );
         const changed = (): void => {
           this.#hub.emit(task.id, task);
           keep?.();
@@ -383,37 +391,6 @@ export class A2AMethods implements RpcMethods {
       .finally(() => this.#writes.delete(write));
     this.#writes.add(write);
     return write;
-  }
-
-  /**
-   * Stores a streamed task's chunks in a store shared by replicas, so a resubscription on another
-   * one gets what its caller missed: one save at a time, each of the task as it is then (a chunk
-   * made during a save is in the next one).
-   */
-  #keeper(task: A2ATask, method: string, id: CallId): () => void {
-    let writing = false;
-    let again = false;
-    const write = async (): Promise<void> => {
-      writing = true;
-      try {
-        do {
-          again = false;
-          await this.#store.save(task, this.#o.workspaceId);
-        } while (again);
-      } catch (err) {
-        this.#o.report(err, method, id); // the final state is saved on its own
-      } finally {
-        writing = false;
-      }
-    };
-    return () => {
-      if (writing) {
-        again = true;
-        return;
-      }
-      const w: Promise<void> = write().finally(() => this.#writes.delete(w));
-      this.#writes.add(w);
-    };
   }
 
   #handlerError(id: CallId, method: string, err: unknown): Outcome {
