@@ -38,6 +38,7 @@ describe("delivery limit", () => {
     // A supervisor: two replicas at all times, a crashed one is replaced.
     const logs: string[] = [];
     const started: Replica[] = [];
+    const starting = new Set<Promise<void>>(); // replacements not ready yet
     let supervising = true;
     let onDead!: (line: string) => void;
     const dead = new Promise<string>((r) => (onDead = r));
@@ -47,7 +48,9 @@ describe("delivery limit", () => {
       started.push(replica);
       void replica.line("dead ").then(onDead);
       void replica.exited.then(() => {
-        if (supervising && replica.child.signalCode === "SIGKILL") void supervise();
+        if (!supervising || replica.child.signalCode !== "SIGKILL") return;
+        const next = supervise().finally(() => starting.delete(next));
+        starting.add(next);
       });
     };
     await Promise.all([supervise(), supervise()]);
@@ -64,6 +67,8 @@ describe("delivery limit", () => {
       { timeoutMs: 240_000, intervalMs: 50 },
     );
     supervising = false;
+    // The last crash's replacement may still be starting: stopped too once ready (else it ran on).
+    await Promise.all(starting);
     await pg.set.stop(started);
 
     const log = await readLogs(logs);

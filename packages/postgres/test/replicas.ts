@@ -140,10 +140,14 @@ export class ReplicaSet {
     return { list: started.map((s) => s.replica), logs: started.map((s) => s.log) };
   }
 
-  /** SIGTERM (graceful stop) to each replica still running; resolves when they exited. */
+  /**
+   * SIGTERM (graceful stop) to each replica of `list` still running; resolves when they exited
+   * (only those: one added to `list` meanwhile got no signal).
+   */
   async stop(list: Replica[]): Promise<void> {
-    for (const r of list) if (alive(r)) r.child.kill("SIGTERM");
-    for (const r of list) await r.exited;
+    const now = [...list];
+    for (const r of now) if (alive(r)) r.child.kill("SIGTERM");
+    for (const r of now) await r.exited;
   }
 
   /** Kills (SIGCONT, then SIGKILL) every replica still running. */
