@@ -134,8 +134,8 @@ if (values.child !== undefined) {
           url,
           "--workspace",
           ws.id,
-          "--token",
-          ws.token as string,
+          // `=`: a token may begin with "-", which parseArgs refuses as a separate argument.
+          `--token=${ws.token as string}`,
           "--dir",
           dir,
         ],

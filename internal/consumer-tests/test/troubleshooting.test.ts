@@ -27,6 +27,9 @@ function sources(skip: readonly string[] = []): [string, string][] {
   return out;
 }
 
+/** The value types a plain parser's field spec names (wire/plain.ts), never error codes. */
+const JS_TYPES = new Set(["string", "number", "boolean", "unknown", "object", "array"]);
+
 const SNAKE = String.raw`"([a-z][a-z0-9]*(?:_[a-z0-9]+)+)"`;
 const all = (re: RegExp, text: string): string[] => [...text.matchAll(re)].map((m) => m[1]!);
 
@@ -47,7 +50,8 @@ function declaredCodes(): Set<string> {
     // : "unauthorized"`; the operands of a comparison and an index are not codes.
     for (const m of text.matchAll(/\bcode(?::|\s*\?\?(?=\s*"))\s*([^,}\n]*)/g)) {
       const expression = m[1]!.replace(/[!=]==\s*"[^"]*"|\["[^"]*"\]/g, "");
-      for (const c of all(/"([a-z][a-z0-9_]*)"/g, expression)) codes.add(c);
+      // A field's type in a plain parser's spec (`new LooseObject({ code: "number" })`) is no code.
+      for (const c of all(/"([a-z][a-z0-9_]*)"/g, expression)) if (!JS_TYPES.has(c)) codes.add(c);
     }
     for (const m of text.matchAll(/type \w*Code\w* =([^;]*);/g))
       for (const c of all(new RegExp(SNAKE, "g"), m[1]!)) codes.add(c);

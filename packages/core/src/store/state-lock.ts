@@ -21,10 +21,11 @@ import { fsReason, MoleculeStoreError } from "./cursor-store.js";
 import { describeHolder, formatLease, newLease, parseLock, refreshed } from "./lease-record.js";
 import { refreshMsOf, seconds, thisMachine } from "./lease-record.js";
 import type { LeaseRecord, LockContent, Machine } from "./lease-record.js";
-import { HeldLock, leaseHeldHere, type StateLock } from "./held-lock.js";
+import { HeldLock, leaseHeldHere } from "./held-lock.js";
+import type { StateLock } from "./state-lock-type.js";
 import { sameFile, snapshot, type Snapshot } from "./lock-file.js";
 
-export type { StateLock } from "./held-lock.js";
+export type { StateLock } from "./state-lock-type.js";
 
 /** How long a lease lasts after its holder's last refresh, by default (ms). */
 export const DEFAULT_LEASE_BOUND_MS = 30_000;
