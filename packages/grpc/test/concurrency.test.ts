@@ -15,6 +15,7 @@ import {
   type ServiceError,
 } from "@grpc/grpc-js";
 import { createA2AHandler, type A2AHandler } from "@molecule-ai/agent-core/a2a";
+import { waitFor } from "@internal/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { A2AService, startA2AGrpcServer, type A2AGrpcServer } from "../src/index.js";
 
@@ -86,15 +87,6 @@ async function serve(until: number) {
     open, // a failed test lets its handlers end
   );
   return { server, seen, reaches };
-}
-
-/** Resolves once `condition` holds (checked on each turn of the event loop); rejects after 20 s. */
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("the condition never held");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** A client on a connection of its own. */
@@ -178,7 +170,7 @@ describe("every gRPC caller runs at once", () => {
     const flood = clientOf(server);
     const padding = "x".repeat(48 * 1024);
     for (let i = 0; i < 100; i++) void unary(flood, `hold${padding}`).catch(() => undefined);
-    await until(() => seen.fetched === 100);
+    await waitFor(() => seen.fetched === 100);
     const answer = await Promise.race([
       unary(clientOf(server), "hello"),
       new Promise<never>((_, reject) =>
