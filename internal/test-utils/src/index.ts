@@ -35,6 +35,8 @@ export async function pendingApprovalsOf<T extends { workspaceId: string }>(
 }
 
 export { waitFor } from "./wait.js";
+export { stallMeter } from "./stalls.js";
+export type { StallMeter } from "./stalls.js";
 export { cardServed, postAs, STRANGERS } from "./strangers.js";
 export { packPackage, unpackInto } from "./pack.js";
 export type { PackedPackage } from "./pack.js";

@@ -328,11 +328,12 @@ async function fleet(heartbeatMs: number, gapsFrom: "online" | "started"): Promi
 }
 
 describe("a rate-limited org of 20 default poll agents (issues 86, 93)", () => {
-  // One retry, named in .ci/run's summary: a fresh-clone CI run of session 30 saw 29 sent and
-  // aborted with no stall excused; the cause is not found yet (issue 116 stays open for it).
+  // A stall of this process near the callers' deadline (a 1 s busy loop 5 s into the burst) once
+  // sent 47 questions whose turns came in it, each aborted at once: a turn past its time to go is
+  // now refused unsent (issue 116; rate-budget-pause.test.ts).
   it(
     "200 questions at once at 120 a minute: every question sent is answered within 300 s, the rest refused unsent, nothing sent and aborted, no heartbeat gap over 2 intervals from the first",
-    { retry: 1, timeout: 120_000 },
+    { timeout: 120_000 },
     async () => {
       const heartbeatMs = 30_000; // the default: the window holds 2 intervals
       // From each agent's registration: the rest of its start waits for a window (its checkpoint
@@ -549,12 +550,9 @@ function answerLoggedAt(emu: Emulator, id: string): Map<string, number> {
 }
 
 describe("an agent awaiting many long calls under a spent budget (issue 100)", () => {
-  // One retry, named in .ci/run's summary: two fresh-clone CI runs of session 30 saw 23 and 30
-  // refused unsent with no stall of this process measured (0 in every run on its own, also beside
-  // three busy loops); the cause is not found yet (issue 116 stays open for it).
   it(
     "reads its answers once 10 are logged, not up to 100 s later: 200 calls of 360 s to 19 peers",
-    { retry: 1, timeout: 120_000 },
+    { timeout: 120_000 },
     async () => {
       // On the real server the asker read its answers 75-100 s apart (115, 190, 261, 311 s after the
       // burst), and 107-125 of the answers logged by 300 s had reached it.
@@ -565,10 +563,6 @@ describe("an agent awaiting many long calls under a spent budget (issue 100)", (
       const [asker, ...peers] = agents;
       const received = new Map<string, number>();
       let unsent = 0;
-      // Refused unsent while this process stalled in the question's last turn (its send room
-      // before the refusal) for a platform second or more: the turn came while nothing here ran
-      // (250 ms of real time at SCALE 20), so the refusal says nothing of the budget. Counted apart.
-      let unsentStalled = 0;
       const from = clock.now();
       await Promise.all(
         Array.from({ length: QUESTIONS }, async (_, q) => {
@@ -577,20 +571,22 @@ describe("an agent awaiting many long calls under a spent budget (issue 100)", (
             const r = await asker!.agent.callPeer(to, `q${q}`, { timeoutMs: 360_000 / SCALE });
             if (r.status === "completed" && r.text !== undefined) received.set(r.text, Date.now());
           } catch (err) {
-            if (!isMoleculeError(err, "rate_limited")) return; // late: not received either
-            const at = Date.now();
-            if (stalledMs(at - SEND_ROOM_MS, at) >= 1_000) unsentStalled++;
-            else unsent++;
+            if (isMoleculeError(err, "rate_limited")) unsent++; // else late: not received either
           }
         }),
       );
+      // The turns the platform's windows gave while this process stalled (a paused process, or a
+      // machine too busy to run it: 120 a minute of the stalls' platform time) were lost to it, and
+      // a question whose turn came in the stall is refused unsent when it wakes past its time to
+      // go (issue 116): each such refusal is the machine's, not the budget's (printed).
+      const lostTurns = Math.floor((stalledMs(from, clock.now()) * 120) / 60_000);
       const logged = answerLoggedAt(emu, asker!.id);
       // How long each answer received waited in the asker's inbox, and how many came within 300 s.
       const waits = [...received].map(([text, at]) => at - logged.get(text)!).sort((a, b) => a - b);
       const within300 = [...received.values()].filter((at) => at - from <= 300_000).length;
       const median = waits[Math.floor(waits.length / 2)] ?? Infinity;
       console.log(
-        `one asker of 200, 360 s calls: ${received.size} received, ${within300} within 300 s, ${unsent} refused unsent (${unsentStalled} more while this process stalled in their last turn); waited in its inbox median ${(median / 1000).toFixed(1)} s, longest ${((waits.at(-1) ?? 0) / 1000).toFixed(1)} s`,
+        `one asker of 200, 360 s calls: ${received.size} received, ${within300} within 300 s, ${unsent} refused unsent (${lostTurns} turns lost to this process's stalls); waited in its inbox median ${(median / 1000).toFixed(1)} s, longest ${((waits.at(-1) ?? 0) / 1000).toFixed(1)} s`,
       );
       expect(received.size).toBeGreaterThan(0);
       // fea84b0a: a median 14.7-20.1 s in five runs (a read of answers every 20-100 s, whatever
@@ -599,7 +595,7 @@ describe("an agent awaiting many long calls under a spent budget (issue 100)", (
       // The questions the pace alone held back go at their last turn while the window has one for
       // each and their replies fit: 0-1 refused unsent in six runs (35 when they were refused at
       // their send-by time instead).
-      expect(unsent).toBeLessThanOrEqual(UNSENT_BOUND);
+      expect(unsent).toBeLessThanOrEqual(UNSENT_BOUND + lostTurns);
     },
   );
 });

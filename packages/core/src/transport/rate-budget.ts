@@ -352,9 +352,17 @@ export class RateBucket {
     );
   }
 
-  /** Gives waiter `w` (taken out of the queue) its turn now. */
+  /**
+   * Gives waiter `w` (taken out of the queue) its turn now; past its time to go by more than a
+   * platform second (the process was paused past it, its timers late), it is refused unsent
+   * instead: sent now, its answer would not come back before its deadline.
+   */
   #grantWaiter(w: Waiter, now: number): void {
     this.#release(w);
+    if (now > w.deadline + platformSecond.ms) {
+      w.done({ retryAfterMs: Math.max(1, Math.ceil(this.#count.gate(w.rank, now))) });
+      return;
+    }
     this.#rounds.served(w.rank, w.round);
     this.#owe(w.signal, w.answerBy);
     w.done({ window: this.#grantTo(w.owner, w.rank, now) });
