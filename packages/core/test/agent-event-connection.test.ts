@@ -131,7 +131,13 @@ describe("event-stream connections", () => {
     "an agent that reads no stream (%o) opens none",
     async (options) => {
       const { proxy, ws, emu, client } = await setUp();
-      const agent = new RemoteAgent({ client, handler: () => "ok", ...options });
+      // Heartbeats a tenth of a second apart: the first one after the start is the proof it runs.
+      const agent = new RemoteAgent({
+        client,
+        handler: () => "ok",
+        heartbeatIntervalMs: 100,
+        ...options,
+      });
       cleanups.push(() => agent.stop());
       await agent.start();
       await waitFor(() => emu.heartbeats(ws.id).length > 0);
