@@ -46,45 +46,74 @@ const include = ["src/**/*.test.ts", "test/**/*.test.ts"];
 /**
  * `options.slowFirst`: files started before the others (see slowFirstSequencer). `options.alone`:
  * files (paths relative to the package) that run one at a time after all the others, which run
- * `options.maxWorkers` at once (two Vitest projects, `<name>` and `<name>-alone`): files that
- * measure time or load the CPU hard, so that no other file takes the CPU from them.
+ * `options.maxWorkers` at once (Vitest projects `<name>` and `<name>-alone`): files that measure
+ * time or load the CPU hard, so that no other file takes the CPU from them. `options.isolated`:
+ * given, the package's other files share their workers' modules (`isolate: false`: a file no
+ * longer loads the package again, about a third of a core suite's CPU), and these files (module
+ * mocks, process-wide registrations, environment changes) each get a worker of their own beside
+ * them (project `<name>-isolated`); `options.sharedSetup`: setup files run before each shared
+ * file (to forget what the package keeps process-wide), not before the isolated ones.
  * @param {import("vitest/config").UserConfig} [overrides]
- * @param {{ slowFirst?: readonly string[], alone?: readonly string[], name?: string, maxWorkers?: number }} [options]
+ * @param {{ slowFirst?: readonly string[], alone?: readonly string[], isolated?: readonly string[], sharedSetup?: readonly string[], name?: string, maxWorkers?: number }} [options]
  */
 export function defineProjectConfig(
   overrides = {},
-  { slowFirst = [], alone = [], name = "tests", maxWorkers = workers() } = {},
+  {
+    slowFirst = [],
+    alone = [],
+    isolated = [],
+    sharedSetup = [],
+    name = "tests",
+    maxWorkers = workers(),
+  } = {},
 ) {
-  const split = alone.length > 0;
+  const shared = isolated.length > 0;
+  const projects = [
+    {
+      extends: true,
+      test: {
+        name,
+        include,
+        exclude: [...configDefaults.exclude, ...alone, ...isolated],
+        maxWorkers,
+        isolate: !shared,
+        ...(shared && sharedSetup.length > 0 ? { setupFiles: [...sharedSetup] } : {}),
+        sequence: { groupOrder: 0 },
+      },
+    },
+    ...(shared
+      ? [
+          {
+            extends: true,
+            test: {
+              name: `${name}-isolated`,
+              include: [...isolated],
+              maxWorkers: 1,
+              isolate: true,
+              sequence: { groupOrder: 0 },
+            },
+          },
+        ]
+      : []),
+    ...(alone.length > 0
+      ? [
+          {
+            extends: true,
+            test: {
+              name: `${name}-alone`,
+              include: [...alone],
+              maxWorkers: 1,
+              sequence: { groupOrder: 1 },
+            },
+          },
+        ]
+      : []),
+  ];
   return mergeConfig(
     defineConfig({
       test: {
         // Split, each project names its own files (an inherited `include` would be added to them).
-        ...(split
-          ? {
-              projects: [
-                {
-                  extends: true,
-                  test: {
-                    name,
-                    include,
-                    exclude: [...configDefaults.exclude, ...alone],
-                    maxWorkers,
-                    sequence: { groupOrder: 0 },
-                  },
-                },
-                {
-                  extends: true,
-                  test: {
-                    name: `${name}-alone`,
-                    include: [...alone],
-                    maxWorkers: 1,
-                    sequence: { groupOrder: 1 },
-                  },
-                },
-              ],
-            }
-          : { include, maxWorkers }),
+        ...(projects.length > 1 ? { projects } : { include, maxWorkers }),
         passWithNoTests: false, // a package whose tests all vanished (a bad include, a rename) fails
         // A bound against hangs, not a speed claim: a test spawning Node children (three of them
         // from TypeScript source, say) takes several times longer beside another test run.

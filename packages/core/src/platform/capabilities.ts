@@ -40,6 +40,11 @@ interface SharedProbe {
 /** Contract probes in flight or answered within {@link SHARED_FOR_MS}, by platform and org. */
 const probing = new Map<string, SharedProbe>();
 
+/** Forgets every shared probe (tests: a server of an earlier test may have had this one's port). */
+export function forgetSharedProbes(): void {
+  probing.clear();
+}
+
 /** `key`'s probe, unless its answer is older than {@link SHARED_FOR_MS} (then it is dropped). */
 function sharedOf(key: string): SharedProbe | undefined {
   const shared = probing.get(key);
