@@ -7,8 +7,8 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { startEmulator } from "@molecule-ai/platform-emulator";
-import type { Emulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
+import { answersIn } from "./fixtures/inbox.js";
 import { PlatformClient, RemoteAgent } from "../src/index.js";
 import { forgetRateBuckets, platformSecond } from "../src/transport/rate-budget.js";
 
@@ -32,18 +32,6 @@ afterEach(async () => {
   vi.restoreAllMocks();
   forgetRateBuckets();
 });
-
-/** Answers the platform logged into `id`'s inbox, by the message they answer. */
-function answersIn(emu: Emulator, id: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const r of emu.activity(id)) {
-    const msg = (r["request_body"] as { params?: { message?: Record<string, unknown> } })?.params
-      ?.message;
-    const to = (msg?.["metadata"] as Record<string, unknown> | undefined)?.["molecule_in_reply_to"];
-    if (msg?.["role"] === "agent" && typeof to === "string") out.set(to, (out.get(to) ?? 0) + 1);
-  }
-  return out;
-}
 
 describe("a rate-limited SaaS tenant", () => {
   it("a default poll agent answers every question once, though the org's minute runs out", async () => {

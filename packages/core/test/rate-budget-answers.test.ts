@@ -11,10 +11,10 @@ import {
   cleanups,
   countRequests,
   QUESTIONS,
-  questionsIn,
   SCALE,
   startedAgents,
 } from "./fixtures/fleet.js";
+import { questionsIn } from "./fixtures/inbox.js";
 import { scaledOrg } from "./fixtures/scaled-org.js";
 import { isMoleculeError } from "../src/index.js";
 

@@ -11,17 +11,16 @@ import { startEmulator } from "@molecule-ai/platform-emulator";
 import { waitFor } from "@internal/test-utils";
 import {
   AGENTS,
-  answersIn,
   CALLER_MS,
   cleanUp,
   cleanups,
   countRequests,
   firstReads,
   QUESTIONS,
-  questionsIn,
   registrations,
   SCALE,
 } from "./fixtures/fleet.js";
+import { answersIn, questionsIn } from "./fixtures/inbox.js";
 import { scaledOrg } from "./fixtures/scaled-org.js";
 import { isMoleculeError, PlatformClient, RemoteAgent } from "../src/index.js";
 

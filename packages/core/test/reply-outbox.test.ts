@@ -13,6 +13,7 @@ import type { Emulator } from "@molecule-ai/platform-emulator";
 import { freePort, waitFor } from "@internal/test-utils";
 import { FileCursorStore, MoleculeReplyError, PlatformClient, RemoteAgent } from "../src/index.js";
 import type { InboundMessage } from "../src/index.js";
+import { answersIn } from "./fixtures/inbox.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/agent-outbox-child.mjs", import.meta.url));
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -47,18 +48,6 @@ async function deadPushCaller(): Promise<{ id: string; client: PlatformClient }>
   return w;
 }
 
-/** Answers the platform logged into `id`'s inbox, by the message they answer. */
-function answersIn(id: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const r of emu.activity(id)) {
-    const msg = (r["request_body"] as { params?: { message?: Record<string, unknown> } })?.params
-      ?.message;
-    const to = (msg?.["metadata"] as Record<string, unknown> | undefined)?.["molecule_in_reply_to"];
-    if (msg?.["role"] === "agent" && typeof to === "string") out.set(to, (out.get(to) ?? 0) + 1);
-  }
-  return out;
-}
-
 describe("reply outbox", () => {
   it("a dead caller's failing reply holds no handler slot: a healthy sender is answered meanwhile", async () => {
     await setup();
@@ -84,7 +73,7 @@ describe("reply outbox", () => {
     await waitFor(() => handled.length === 1, { timeoutMs: 15_000 });
     await waitFor(() => agent.pendingReplies === 1); // its reply failed and waits to retry
     const fromHealthy = await healthy.client.callPeer(b.id, "from a healthy sender");
-    await waitFor(() => answersIn(healthy.id).get(fromHealthy.messageId) === 1, {
+    await waitFor(() => answersIn(emu, healthy.id).get(fromHealthy.messageId) === 1, {
       timeoutMs: 15_000,
     });
     // The healthy answer leaves the outbox; the dead caller's stays queued for its retry.
@@ -169,7 +158,7 @@ describe("reply outbox", () => {
       headers: { "Retry-After": "0" },
       count: 2,
     });
-    await waitFor(() => answersIn(asker.id).get(sent.messageId) === 1, { timeoutMs: 30_000 });
+    await waitFor(() => answersIn(emu, asker.id).get(sent.messageId) === 1, { timeoutMs: 30_000 });
     expect(letters).toHaveLength(0);
     expect(failures.every((ms) => ms !== undefined)).toBe(true); // never the last attempt
     await waitFor(() => agent.pendingReplies === 0);
@@ -206,7 +195,7 @@ describe("reply outbox", () => {
     // More failed attempts than maxAttempts while it is away: none of them is the last.
     await waitFor(() => failures.length > 3, { timeoutMs: 60_000 });
     await emu.listenAgain();
-    await waitFor(() => answersIn(asker.id).get(sent.messageId) === 1, { timeoutMs: 60_000 });
+    await waitFor(() => answersIn(emu, asker.id).get(sent.messageId) === 1, { timeoutMs: 60_000 });
     expect(letters).toHaveLength(0);
   }, 120_000);
 
@@ -256,7 +245,7 @@ describe("reply outbox", () => {
     });
     cleanups.push(() => second.stop());
     await second.start();
-    await waitFor(() => answersIn(a.id).get(q.messageId) === 1, { timeoutMs: 15_000 });
+    await waitFor(() => answersIn(emu, a.id).get(q.messageId) === 1, { timeoutMs: 15_000 });
     expect(await second.flushReplies(5_000)).toBe(true);
     await second.stop();
     expect(runs).toBe(1);
@@ -286,7 +275,7 @@ describe("reply outbox", () => {
     cleanups.push(() => agent.stop());
     await agent.start();
     const q = await a.client.callPeer(b.id, "question");
-    await waitFor(() => answersIn(a.id).get(q.messageId) === 1, { timeoutMs: 15_000 });
+    await waitFor(() => answersIn(emu, a.id).get(q.messageId) === 1, { timeoutMs: 15_000 });
     // The answer was in the outbox written with its message's settle; the delivery's own write
     // comes with the next write, or on its own within a second when there is none.
     let stored: Record<string, unknown> | undefined;
@@ -361,17 +350,17 @@ describe("kill -9 with answers in the outbox", () => {
     const exited = new Promise((r) => first.child.once("exit", r));
     first.child.kill("SIGKILL");
     await exited;
-    expect(answersIn(a.id).size).toBe(0);
+    expect(answersIn(emu, a.id).size).toBe(0);
     unblock();
 
     const second = startChild(env);
     await second.ready;
-    await waitFor(() => answersIn(a.id).size === ids.length, { timeoutMs: 15_000 });
+    await waitFor(() => answersIn(emu, a.id).size === ids.length, { timeoutMs: 15_000 });
     const ended = new Promise((r) => second.child.once("exit", r));
     second.child.kill("SIGTERM");
     expect(await ended).toBe(0);
     const handled = (await readFile(env.LOG_FILE, "utf8")).split("\n").filter(Boolean);
     expect(handled.toSorted()).toEqual(ids.toSorted()); // each handler ran exactly once
-    expect([...answersIn(a.id).values()].every((n) => n === 1)).toBe(true);
+    expect([...answersIn(emu, a.id).values()].every((n) => n === 1)).toBe(true);
   });
 });
