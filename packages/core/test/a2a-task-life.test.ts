@@ -1,4 +1,4 @@
-// How long a streamed task lives (a2a/server/task-life.ts), on a fake clock: a task its own stream
+// How long a streamed task lives (a2a/server/task-life.ts), on a fake clock (a pause on real ones): a task its own stream
 // or a resubscription follows is never timed out; once nobody follows it, it is canceled after
 // the time to live, counted from its last follower (or another replica's last notice that one
 // of its streams follows it), with the reason `task_unwatched`; an ended task is not timed. (Over real HTTP, with a cut: a2a-stream-cut.test.ts.)
@@ -53,6 +53,24 @@ describe("the lifetime of a streamed task", () => {
     expect(canceled).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(canceled).toHaveLength(1);
+  });
+
+  it("a process paused past the time to live reads the notice that came meanwhile before judging", async () => {
+    vi.useRealTimers(); // the pause is real: a timer run late
+    const { lives, detached, canceled } = rig();
+    detached();
+    const until = performance.now() + 1_500;
+    while (performance.now() < until); // frozen past the TTL (1 s): nothing of this process runs
+    // The other replica's notice, read once the process runs again, after its overdue timers.
+    await new Promise<void>((resolve) =>
+      setTimeout(() => {
+        lives.followedElsewhere("t1");
+        resolve();
+      }, 1),
+    );
+    expect(canceled).toEqual([]);
+    // No notice after it: canceled a time to live later.
+    await vi.waitFor(() => expect(canceled).toHaveLength(1), { timeout: 10_000 });
   });
 
   it("a notice that another replica's stream follows it starts its time again", () => {

@@ -129,6 +129,46 @@ describe("EventWakeups and a silent stream", () => {
   });
 });
 
+describe("EventWakeups in a process that was paused", () => {
+  it("a silence that the process slept through is not judged until a heartbeat event's time after it wakes", async () => {
+    const bodies = [chunked(), chunked()];
+    let opens = 0;
+    const reasons: string[] = [];
+    const w = new EventWakeups({
+      logger,
+      idleTimeoutMs: 1_000,
+      backoffBaseMs: 10,
+      heartbeats: never,
+      open: async () => ({ chunks: bodies[opens++]! }),
+      onWake: () => undefined,
+      onUnavailable: (reason) => void reasons.push(reason),
+    });
+    w.start();
+    await waitFor(() => opens === 1 && w.connected);
+    bodies[0]!.write(": ping\n\n");
+    // The process freezes for 1.5 s (past the bound); the event the platform wrote meanwhile is
+    // read once it runs again, after its overdue timers (here: a timer due after theirs).
+    const until = performance.now() + 1_500;
+    while (performance.now() < until); // frozen: nothing of this process runs
+    const read = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        bodies[0]!.write('data: {"type":"WORKSPACE_HEARTBEAT","timestamp":1,"data":{}}\n\n');
+        resolve();
+      }, 1),
+    );
+    await read;
+    expect({ opens, reasons, closed: bodies[0]!.closed }).toEqual({
+      opens: 1,
+      reasons: [],
+      closed: false,
+    });
+    // Silent from then on: judged as any silence.
+    await waitFor(() => opens === 2 && w.connected);
+    expect(reasons).toHaveLength(1);
+    await w.stop();
+  });
+});
+
 describe("EventWakeups and the agent's own heartbeats (the August server writes only their events)", () => {
   it("a silence while a heartbeat is held back by the rate budget is kept; once it is accepted, its event is due", async () => {
     const bodies = [chunked(), chunked()];

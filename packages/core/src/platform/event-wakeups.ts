@@ -13,7 +13,7 @@
 // budget heartbeats come up to 55 s apart. Polling goes on at its full rate meanwhile.
 import type * as EventSourceParser from "eventsource-parser";
 import { type ChunkedBody, type Logger, ScheduledTask, describe } from "../transport/index.js";
-import { askedWaitMs, backoffDelay, sleep } from "../transport/index.js";
+import { askedWaitMs, backoffDelay, ranLate, sleep } from "../transport/index.js";
 import { EventStreamFeed } from "./event-stream-feed.js";
 
 /** How long the stream may stay silent before it is taken for dead (the default). */
@@ -372,7 +372,9 @@ function readChunks(feed: Feed, chunks: ChunkedBody, signal: AbortSignal): Promi
  * Calls `onSilent` once when no byte was heard for `ms`, unless the agent's own heartbeat explains
  * it (`heartbeats`: held back by the rate budget, or accepted less than its event's time ago after
  * being held): one timer per stream on the process-wide scheduler (not ref'd), re-armed for the
- * time left when it fires, not at every chunk.
+ * time left when it fires, not at every chunk. A timer that ran late (`ranLate`: the process was
+ * paused) judges nothing: the silence may be the process's own, so the stream gets a heartbeat
+ * event's time from then.
  */
 class SilenceWatch {
   /** Whether the stream went silent (and `onSilent` was called). */
@@ -380,11 +382,17 @@ class SilenceWatch {
   #last = performance.now();
   /** A heartbeat was held back since the last byte: the one that then goes owes its event. */
   #excused = false;
+  /** The process was paused since the last byte, and the stream got its time after it. */
+  #woke = false;
   readonly #task: ScheduledTask;
 
   constructor(ms: number, onSilent: () => void, heartbeats?: OwnHeartbeats) {
     const eventMs = Math.min(ms, HEARTBEAT_EVENT_MS);
     this.#task = new ScheduledTask(() => {
+      if (!this.#woke && ranLate(this.#task.due, ms)) {
+        this.#woke = true;
+        return void this.#task.at(eventMs);
+      }
       const now = performance.now();
       const quiet = now - this.#last;
       if (quiet < ms) return void this.#task.at(ms - quiet);
@@ -406,6 +414,7 @@ class SilenceWatch {
   heard(): void {
     this.#last = performance.now();
     this.#excused = false;
+    this.#woke = false;
   }
 
   stop(): void {

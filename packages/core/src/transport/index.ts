@@ -50,7 +50,7 @@ export { frontEvidence, oneLine, quoteBody } from "./body-text.js";
 export { chunksOf, readableOf } from "./chunked.js";
 export { SseBounds } from "./sse-bounds.js";
 export type { ChunkedBody } from "./chunked.js";
-export { ScheduledTask, scheduledTasks } from "./scheduler.js";
+export { ranLate, ScheduledTask, scheduledTasks } from "./scheduler.js";
 export { ProxyRouter, proxyOfError, proxySettings } from "./proxy.js";
 export { isTlsErrorCode, peerTlsFailure, type TlsParty } from "./tls-errors.js";
 export { isPlatformAnswer, pathFailureOf, platformRefused } from "./path-failure.js";

@@ -7,6 +7,15 @@
 // snapshot) moves no heartbeat, state check, poll wait or watchdog.
 import { emitWarning } from "../runtime/index.js";
 
+/**
+ * Whether a timer due at `due` (`performance.now()` ms) that bounds an absence of `boundMs` ran late
+ * enough to say the process was paused (a frozen VM, a machine too busy to run it): by a quarter of
+ * the bound, or a second. Such a timer judges no absence yet: what came meanwhile is not read.
+ */
+export function ranLate(due: number, boundMs: number): boolean {
+  return performance.now() - due >= Math.min(boundMs / 4, 1_000);
+}
+
 /** A unit of scheduled work: created once, armed with {@link ScheduledTask.at}, re-armed in place. */
 export class ScheduledTask {
   /** When it is due (monotonic ms, `performance.now()`). */

@@ -3,9 +3,9 @@
 // task running; its changes go on into the task (stored, bounded as its history is), so a
 // resubscription gets what it missed. A task that no stream follows (its own gone, no
 // resubscription here, no notice from another replica's: A2ATaskStore.followed) for `ttlMs` is
-// canceled with the reason UNWATCHED.
+// canceled with the reason UNWATCHED; a process paused past that time first reads what came.
 import { randomUUID } from "../../runtime/index.js";
-import { MoleculeError } from "../../transport/index.js";
+import { MoleculeError, ranLate } from "../../transport/index.js";
 import type { A2ATask } from "../types.js";
 import type { Scope } from "./scope.js";
 import type { TaskHub } from "./task-hub.js";
@@ -81,7 +81,18 @@ export class TaskLifetimes {
       life.timer = undefined;
     } else if (life.timer === undefined) {
       const ttl = this.#ttlMs;
-      life.timer = setTimeout(() => {
+      let due = performance.now() + ttl;
+      let woke = false;
+      const expire = (): void => {
+        // Run late (the process was paused): a notice another replica sent meanwhile is not read
+        // yet. Judged a third of the time later (another replica's notices come that often).
+        if (!woke && ranLate(due, ttl)) {
+          woke = true;
+          due = performance.now() + ttl / 3;
+          life.timer = setTimeout(expire, ttl / 3);
+          life.timer.unref?.();
+          return;
+        }
         life.timer = undefined;
         life.cancel(
           new MoleculeError(
@@ -89,7 +100,8 @@ export class TaskLifetimes {
             { code: UNWATCHED },
           ),
         );
-      }, ttl);
+      };
+      life.timer = setTimeout(expire, ttl);
       life.timer.unref?.();
     }
   }
