@@ -16,6 +16,20 @@ afterEach(async () => {
 
 const org = (compat: "latest" | "2026-04" | "2026-05") => startOrg(compat, cleanups);
 
+/**
+ * Sends m1..m7, each in a later millisecond than the row before: the emulator stamps rows in
+ * milliseconds, the server in microseconds (Postgres `now()`), where two rows sent one after the
+ * other never share a stamp. (Two rows that shared the stamp of a page's oldest row would be one
+ * page for `before_ts`: once in CI, m2 beside m3.)
+ */
+async function sevenMessages(o: Awaited<ReturnType<typeof org>>): Promise<void> {
+  for (let i = 1; i <= 7; i++) {
+    await o.peer.callPeer(o.a.id, `m${i}`);
+    const stamp = Date.parse(String(o.emu.activity(o.a.id).at(-1)?.["created_at"]));
+    await waitFor(() => Date.now() > stamp, { intervalMs: 1 });
+  }
+}
+
 describe.each(["latest", "2026-05"] as const)(
   "poll delivery when the cursor was pruned (%s contract)",
   (compat) => {
@@ -60,9 +74,10 @@ describe.each(["latest", "2026-05"] as const)(
 
 describe("fetchActivity paging signals", () => {
   it("latest: a time window's oldest page first (the server answers it newest first), then hasMore after a full page behind a cursor, not after a partial one", async () => {
-    const { a, client, peer } = await org("latest");
+    const o = await org("latest");
+    const { client } = o;
     await client.register({ agentCard: { name: "agent" }, deliveryMode: "poll" });
-    for (let i = 1; i <= 7; i++) await peer.callPeer(a.id, `m${i}`);
+    await sevenMessages(o);
     const newest = await fetchActivity(client, { limit: 2 }); // no cursor: the newest page
     expect(newest.messages.map((m) => m.text)).toEqual(["m6", "m7"]);
     expect(newest.hasMore).toBe(false);
@@ -86,9 +101,10 @@ describe("fetchActivity paging signals", () => {
   it("2026-05: hasMore after a full page behind a cursor, not after a partial one", async () => {
     // The May server answers a `since_secs` window oldest first: its first page is the window's
     // oldest 5 rows (August answers newest first: the test above).
-    const { a, client, peer } = await org("2026-05");
+    const o = await org("2026-05");
+    const { client } = o;
     await client.register({ agentCard: { name: "agent" }, deliveryMode: "poll" });
-    for (let i = 1; i <= 7; i++) await peer.callPeer(a.id, `m${i}`);
+    await sevenMessages(o);
     const newest = await fetchActivity(client, { limit: 2 }); // no cursor: the newest page
     expect(newest.messages.map((m) => m.text)).toEqual(["m6", "m7"]);
     expect(newest.hasMore).toBe(false);
