@@ -68,45 +68,32 @@ export function defineProjectConfig(
   } = {},
 ) {
   const shared = isolated.length > 0;
+  /** One Vitest project of the package: its name's suffix, and its own test settings. */
+  const project = (suffix, test) => ({
+    extends: true,
+    test: { name: `${name}${suffix}`, ...test },
+  });
   const projects = [
-    {
-      extends: true,
-      test: {
-        name,
-        include,
-        exclude: [...configDefaults.exclude, ...alone, ...isolated],
-        maxWorkers,
-        isolate: !shared,
-        ...(shared && sharedSetup.length > 0 ? { setupFiles: [...sharedSetup] } : {}),
-        sequence: { groupOrder: 0 },
-      },
-    },
+    project("", {
+      include,
+      exclude: [...configDefaults.exclude, ...alone, ...isolated],
+      maxWorkers,
+      isolate: !shared,
+      ...(shared && sharedSetup.length > 0 ? { setupFiles: [...sharedSetup] } : {}),
+      sequence: { groupOrder: 0 },
+    }),
     ...(shared
       ? [
-          {
-            extends: true,
-            test: {
-              name: `${name}-isolated`,
-              include: [...isolated],
-              maxWorkers: 1,
-              isolate: true,
-              sequence: { groupOrder: 0 },
-            },
-          },
+          project("-isolated", {
+            include: [...isolated],
+            maxWorkers: 1,
+            isolate: true,
+            sequence: { groupOrder: 0 },
+          }),
         ]
       : []),
     ...(alone.length > 0
-      ? [
-          {
-            extends: true,
-            test: {
-              name: `${name}-alone`,
-              include: [...alone],
-              maxWorkers: 1,
-              sequence: { groupOrder: 1 },
-            },
-          },
-        ]
+      ? [project("-alone", { include: [...alone], maxWorkers: 1, sequence: { groupOrder: 1 } })]
       : []),
   ];
   return mergeConfig(

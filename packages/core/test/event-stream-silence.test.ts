@@ -42,30 +42,43 @@ function chunked(): ChunkedBody & { write(text: string): void; closed: boolean }
   return body;
 }
 
+/**
+ * EventWakeups over `n` chunked bodies (each open takes the next), its silence bound `idleTimeoutMs`:
+ * the bodies, how often it opened, and the outages it reported.
+ */
+function wakeups(idleTimeoutMs: number, n: number, heartbeats?: OwnHeartbeats) {
+  const r = {
+    bodies: Array.from({ length: n }, () => chunked()),
+    opens: 0,
+    reasons: [] as string[],
+  };
+  const w = new EventWakeups({
+    logger,
+    idleTimeoutMs,
+    backoffBaseMs: 10,
+    ...(heartbeats === undefined ? {} : { heartbeats }),
+    open: async () => ({ chunks: r.bodies[r.opens++]! }),
+    onWake: () => undefined,
+    onUnavailable: (reason) => void r.reasons.push(reason),
+  });
+  return Object.assign(r, { w });
+}
+
 describe("EventWakeups and a silent stream", () => {
   it("closes a stream silent for idleTimeoutMs, reopens it and reports the outage once", async () => {
-    const bodies = [chunked(), chunked(), chunked()];
-    let opens = 0;
-    const reasons: string[] = [];
-    const w = new EventWakeups({
-      logger,
-      idleTimeoutMs: 300,
-      backoffBaseMs: 10,
-      open: async () => ({ chunks: bodies[opens++]! }),
-      onWake: () => undefined,
-      onUnavailable: (reason) => void reasons.push(reason),
-    });
+    const r = wakeups(300, 3);
+    const { w, bodies, reasons } = r;
     w.start();
-    await waitFor(() => opens === 1 && w.connected);
+    await waitFor(() => r.opens === 1 && w.connected);
     bodies[0]!.write(": ping\n\n");
     // Forgotten by a NAT: nothing arrives any more.
-    await waitFor(() => opens === 2 && w.connected);
+    await waitFor(() => r.opens === 2 && w.connected);
     expect(bodies[0]!.closed).toBe(true);
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toContain("stayed silent for 300 ms");
     expect(reasons[0]).toContain("NAT");
     // The new stream is silent too: one outage reported per outage, each time it goes silent.
-    await waitFor(() => opens === 3);
+    await waitFor(() => r.opens === 3);
     expect(reasons).toHaveLength(2);
     await w.stop();
   });
@@ -131,20 +144,10 @@ describe("EventWakeups and a silent stream", () => {
 
 describe("EventWakeups in a process that was paused", () => {
   it("a silence that the process slept through is not judged until a heartbeat event's time after it wakes", async () => {
-    const bodies = [chunked(), chunked()];
-    let opens = 0;
-    const reasons: string[] = [];
-    const w = new EventWakeups({
-      logger,
-      idleTimeoutMs: 1_000,
-      backoffBaseMs: 10,
-      heartbeats: never,
-      open: async () => ({ chunks: bodies[opens++]! }),
-      onWake: () => undefined,
-      onUnavailable: (reason) => void reasons.push(reason),
-    });
+    const r = wakeups(1_000, 2, never);
+    const { w, bodies, reasons } = r;
     w.start();
-    await waitFor(() => opens === 1 && w.connected);
+    await waitFor(() => r.opens === 1 && w.connected);
     bodies[0]!.write(": ping\n\n");
     // The process freezes for 1.5 s (past the bound); the event the platform wrote meanwhile is
     // read once it runs again, after its overdue timers (here: a timer due after theirs).
@@ -157,13 +160,13 @@ describe("EventWakeups in a process that was paused", () => {
       }, 1),
     );
     await read;
-    expect({ opens, reasons, closed: bodies[0]!.closed }).toEqual({
+    expect({ opens: r.opens, reasons, closed: bodies[0]!.closed }).toEqual({
       opens: 1,
       reasons: [],
       closed: false,
     });
     // Silent from then on: judged as any silence.
-    await waitFor(() => opens === 2 && w.connected);
+    await waitFor(() => r.opens === 2 && w.connected);
     expect(reasons).toHaveLength(1);
     await w.stop();
   });
@@ -171,27 +174,17 @@ describe("EventWakeups in a process that was paused", () => {
 
 describe("EventWakeups and the agent's own heartbeats (the August server writes only their events)", () => {
   it("a silence while a heartbeat is held back by the rate budget is kept; once it is accepted, its event is due", async () => {
-    const bodies = [chunked(), chunked()];
-    let opens = 0;
     let held = false;
     let acceptedAt: number | undefined;
-    const reasons: string[] = [];
-    const w = new EventWakeups({
-      logger,
-      idleTimeoutMs: 200,
-      backoffBaseMs: 10,
-      heartbeats: { held: () => held, acceptedAt: () => acceptedAt },
-      open: async () => ({ chunks: bodies[opens++]! }),
-      onWake: () => undefined,
-      onUnavailable: (reason) => void reasons.push(reason),
-    });
+    const r = wakeups(200, 2, { held: () => held, acceptedAt: () => acceptedAt });
+    const { w, bodies, reasons } = r;
     w.start();
-    await waitFor(() => opens === 1 && w.connected);
+    await waitFor(() => r.opens === 1 && w.connected);
     bodies[0]!.write(": ping\n\n"); // the one ping the server writes when the stream opens
     // The next heartbeat waits for its turn (a spent budget): three bounds of silence pass.
     held = true;
     await new Promise((r) => setTimeout(r, 700)); // the scenario: a silence, not a wait for an event
-    expect({ opens, reasons, closed: bodies[0]!.closed }).toEqual({
+    expect({ opens: r.opens, reasons, closed: bodies[0]!.closed }).toEqual({
       opens: 1,
       reasons: [],
       closed: false,
@@ -203,10 +196,10 @@ describe("EventWakeups and the agent's own heartbeats (the August server writes 
     // The next one is held too; then accepted, and its event never comes (a NAT forgot the flow).
     held = true;
     await new Promise((r) => setTimeout(r, 500)); // the scenario again: a held heartbeat's silence
-    expect({ opens, reasons }).toEqual({ opens: 1, reasons: [] });
+    expect({ opens: r.opens, reasons }).toEqual({ opens: 1, reasons: [] });
     held = false;
     acceptedAt = performance.now();
-    await waitFor(() => opens === 2 && w.connected);
+    await waitFor(() => r.opens === 2 && w.connected);
     expect(bodies[0]!.closed).toBe(true);
     expect(reasons).toHaveLength(1);
     expect(reasons[0]).toContain("stayed silent for 200 ms");
@@ -214,21 +207,10 @@ describe("EventWakeups and the agent's own heartbeats (the August server writes 
   });
 
   it("a silence with no heartbeat held back counts as before, accepted heartbeats or not", async () => {
-    const bodies = [chunked(), chunked()];
-    let opens = 0;
-    const reasons: string[] = [];
-    const w = new EventWakeups({
-      logger,
-      idleTimeoutMs: 200,
-      backoffBaseMs: 10,
-      // Heartbeats accepted all along on new connections (the stream's flow alone was forgotten).
-      heartbeats: { held: () => false, acceptedAt: () => performance.now() },
-      open: async () => ({ chunks: bodies[opens++]! }),
-      onWake: () => undefined,
-      onUnavailable: (reason) => void reasons.push(reason),
-    });
+    const r = wakeups(200, 2, { held: () => false, acceptedAt: () => performance.now() });
+    const { w, reasons } = r;
     w.start();
-    await waitFor(() => opens === 2 && w.connected);
+    await waitFor(() => r.opens === 2 && w.connected);
     expect(reasons).toHaveLength(1);
     await w.stop();
   });
