@@ -148,8 +148,8 @@ const config: KnipConfig = {
       ignoreDependencies: [/^@nestjs\//, "@molecule-ai/nestjs", "reflect-metadata", "rxjs"],
     },
     "internal/docs": {
-      // build.mjs runs typedoc by path and documents these packages from their built declarations.
-      ignoreDependencies: [/^@molecule-ai\//, "typedoc"],
+      // build.mjs documents these packages from their built declarations.
+      ignoreDependencies: [/^@molecule-ai\//],
     },
   },
 };

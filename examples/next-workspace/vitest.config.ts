@@ -1,7 +1,15 @@
 import { defineProjectConfig } from "@internal/config/vitest";
 
-// The tests run `next build` then `next start`: allow for a loaded machine. Files run one at a
-// time: two `next build`s of this app at once would write the same `.next/`.
+// `next build` runs once per run, before any file (test/global-setup.ts); each file only runs
+// `next start` processes on that build, which read `.next/` and write nothing to it, so the files
+// could run at once. They run one at a time all the same: on a 2-core machine two at once measured
+// no faster (their emulators, PostgreSQL and `next start` processes take the same CPU). Timeouts
+// allow for a loaded machine.
 export default defineProjectConfig({
-  test: { testTimeout: 120_000, hookTimeout: 400_000, fileParallelism: false },
+  test: {
+    testTimeout: 120_000,
+    hookTimeout: 400_000,
+    fileParallelism: false,
+    globalSetup: ["./test/global-setup.ts"],
+  },
 });

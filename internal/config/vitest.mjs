@@ -48,7 +48,7 @@ const include = ["src/**/*.test.ts", "test/**/*.test.ts"];
  * files (paths relative to the package) that run one at a time after all the others, which run
  * `options.maxWorkers` at once (Vitest projects `<name>` and `<name>-alone`): files that measure
  * time or load the CPU hard, so that no other file takes the CPU from them. `options.isolated`:
- * given, the package's other files share their workers' modules (`isolate: false`: a file no
+ * given (even empty), the package's other files share their workers' modules (`isolate: false`: a file no
  * longer loads the package again, about a third of a core suite's CPU), and these files (module
  * mocks, process-wide registrations, environment changes) each get a worker of their own beside
  * them (project `<name>-isolated`); `options.sharedSetup`: setup files run before each shared
@@ -61,13 +61,13 @@ export function defineProjectConfig(
   {
     slowFirst = [],
     alone = [],
-    isolated = [],
+    isolated,
     sharedSetup = [],
     name = "tests",
     maxWorkers = workers(),
   } = {},
 ) {
-  const shared = isolated.length > 0;
+  const shared = isolated !== undefined;
   /** One Vitest project of the package: its name's suffix, and its own test settings. */
   const project = (suffix, test) => ({
     extends: true,
@@ -76,31 +76,39 @@ export function defineProjectConfig(
   const projects = [
     project("", {
       include,
-      exclude: [...configDefaults.exclude, ...alone, ...isolated],
+      exclude: [...configDefaults.exclude, ...alone, ...(isolated ?? [])],
       maxWorkers,
       isolate: !shared,
       ...(shared && sharedSetup.length > 0 ? { setupFiles: [...sharedSetup] } : {}),
       sequence: { groupOrder: 0 },
     }),
-    ...(shared
+    ...(isolated?.length
       ? [
           project("-isolated", {
             include: [...isolated],
             maxWorkers: 1,
             isolate: true,
+            typecheck: { enabled: false }, // the type tests run once, in the main project
             sequence: { groupOrder: 0 },
           }),
         ]
       : []),
     ...(alone.length > 0
-      ? [project("-alone", { include: [...alone], maxWorkers: 1, sequence: { groupOrder: 1 } })]
+      ? [
+          project("-alone", {
+            include: [...alone],
+            maxWorkers: 1,
+            typecheck: { enabled: false },
+            sequence: { groupOrder: 1 },
+          }),
+        ]
       : []),
   ];
   return mergeConfig(
     defineConfig({
       test: {
         // Split, each project names its own files (an inherited `include` would be added to them).
-        ...(projects.length > 1 ? { projects } : { include, maxWorkers }),
+        ...(projects.length > 1 ? { projects } : projects[0].test),
         passWithNoTests: false, // a package whose tests all vanished (a bad include, a rename) fails
         // A bound against hangs, not a speed claim: a test spawning Node children (three of them
         // from TypeScript source, say) takes several times longer beside another test run.

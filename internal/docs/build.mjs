@@ -3,15 +3,25 @@
 // package.json `exports`, mapped back to src/ through its tsconfig.build.json) into .api/models/<pkg>.json,
 // then merges them into HTML (typedoc.json). Any TypeDoc warning fails the build.
 //
+// The TypeDoc runs (one per package, then the merge) share this one process through TypeDoc's API:
+// its CLI paid the start-up of Node, TypeDoc and TypeScript on every run (half the build's CPU).
+//
 // TypeDoc needs the TypeScript JS API, which TypeScript 7 lacks: this package pins TypeScript 6,
 // and `skipErrorChecking` keeps TS 6 from re-judging code that TS 7 type-checks in the
 // typecheck/build tasks.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import {
+  Application,
+  PackageJsonReader,
+  TSConfigReader,
+  TypeDocReader,
+  resetReflectionID,
+} from "typedoc";
 
-const here = fileURLToPath(new URL(".", import.meta.url));
-const typedoc = fileURLToPath(new URL("node_modules/typedoc/bin/typedoc", import.meta.url));
+// TypeDoc resolves the paths in its options, and writes those in its JSON models, from the working
+// directory; typedoc.json is read from there too.
+process.chdir(fileURLToPath(new URL(".", import.meta.url)));
 
 // Symbols a package's public types refer to but deliberately does not export. TypeDoc warns about
 // each one ("referenced but not included"); list them here only when that is by design.
@@ -67,12 +77,31 @@ const validation = {
   unusedMergeModuleWith: true,
 };
 
-function run(optionsFile) {
-  const r = spawnSync(process.execPath, [typedoc, "--options", optionsFile], {
-    cwd: here,
-    stdio: "inherit",
-  });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+// typedoc.json (here) configures the merge step: the package step has its root options below, and
+// reads a typedoc.json only in each package (as TypeDoc's packages mode does).
+class PackageTypeDocReader extends TypeDocReader {
+  async read(options, ...rest) {
+    if (options.packageDir !== undefined) await super.read(options, ...rest);
+  }
+}
+
+// One TypeDoc run, as its CLI does it (node_modules/typedoc/dist/cli.js): the messages are printed,
+// and an error, or a warning under treatWarningsAsErrors, ends the build.
+async function run(options, readers) {
+  // Reflection ids count on across runs in one process: number each model from 0, as a CLI run does,
+  // so that it does not depend on the packages converted before it.
+  resetReflectionID();
+  const app = await Application.bootstrapWithPlugins(options, readers);
+  const { logger } = app;
+  const failed = () =>
+    logger.hasErrors() || (app.options.getValue("treatWarningsAsErrors") && logger.hasWarnings());
+  const project = failed() ? undefined : await app.convert();
+  if (project && !failed()) app.validate(project);
+  if (project && !failed()) await app.generateOutputs(project);
+  if (project && !failed()) return;
+  const { errorCount, warningCount } = logger;
+  logger[errorCount ? "error" : "warn"](`Found ${errorCount} errors and ${warningCount} warnings`);
+  process.exit(1);
 }
 
 // Every published package has a reference: one missing from `packages` (or from this package's
@@ -96,13 +125,11 @@ for (const dir of readdirSync(packagesDir)) {
   }
 }
 
-rmSync(new URL(".api", import.meta.url), { recursive: true, force: true });
-mkdirSync(new URL(".api/options", import.meta.url), { recursive: true });
+rmSync(".api", { recursive: true, force: true });
 for (const [dir, intentionallyNotExported] of Object.entries(packages)) {
   const options = {
     entryPointStrategy: "packages",
-    // Paths in an options file are relative to it: make them absolute.
-    entryPoints: [fileURLToPath(new URL(`../../packages/${dir}`, import.meta.url))],
+    entryPoints: [`../../packages/${dir}`],
     packageOptions: {
       tsconfig: "tsconfig.build.json",
       includeVersion: true,
@@ -123,15 +150,17 @@ for (const [dir, intentionallyNotExported] of Object.entries(packages)) {
         : {}),
       validation,
     },
-    json: fileURLToPath(new URL(`.api/models/${dir}.json`, import.meta.url)),
+    json: `.api/models/${dir}.json`,
     readme: "none",
     disableSources: true,
     treatWarningsAsErrors: true,
     validation,
     logLevel: "Warn",
   };
-  const file = `.api/options/${dir}.json`;
-  writeFileSync(new URL(file, import.meta.url), JSON.stringify(options, null, 2));
-  run(file);
+  await run(options, [new PackageTypeDocReader(), new PackageJsonReader(), new TSConfigReader()]);
 }
-run("typedoc.json");
+await run({ options: "typedoc.json" }, [
+  new TypeDocReader(),
+  new PackageJsonReader(),
+  new TSConfigReader(),
+]);

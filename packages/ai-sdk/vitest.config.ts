@@ -1,12 +1,20 @@
 import { defineProjectConfig } from "@internal/config/vitest";
 
-// Type tests (test/*.test-d.ts) run with `vitest --typecheck` through tsc (TypeScript 7).
-export default defineProjectConfig({
-  test: {
-    typecheck: {
-      enabled: true,
-      include: ["test/**/*.test-d.ts"],
-      tsconfig: "./tsconfig.json",
+// Type tests (test/*.test-d.ts) run with `vitest --typecheck` through tsc (TypeScript 7). The files
+// share their workers' modules (the AI SDK is loaded once per worker, not once per file), but those
+// that change the environment (model-check) or register OpenTelemetry process-wide.
+export default defineProjectConfig(
+  {
+    test: {
+      typecheck: {
+        enabled: true,
+        include: ["test/**/*.test-d.ts"],
+        tsconfig: "./tsconfig.json",
+      },
     },
   },
-});
+  {
+    isolated: ["test/model-check.test.ts", "test/tracing-otel-emulator.test.ts"],
+    sharedSetup: ["test/fresh-state.ts"],
+  },
+);

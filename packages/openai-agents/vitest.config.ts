@@ -1,3 +1,8 @@
 import { defineProjectConfig } from "@internal/config/vitest";
 
-export default defineProjectConfig();
+// The files share their workers' modules (the Agents SDK is loaded once per worker, not once per
+// file), but model-key, which sets the model's API key variable in the environment.
+export default defineProjectConfig(
+  {},
+  { isolated: ["test/model-key.test.ts"], sharedSetup: ["test/fresh-state.ts"] },
+);

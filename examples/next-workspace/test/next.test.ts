@@ -3,15 +3,16 @@
 // the emulator (latest: the August-2026 platform users run today) by the deploy step
 // (scripts/register.ts): a peer's call answered through the platform's proxy, the route's own
 // `callPeer` and peer tools (the Org Concierge's among them) answered, and a Vercel Cron route's
-// heartbeat keeping it online past the liveness window. The build runs without any Molecule
-// environment: nothing is built at module scope. One build and one `next start` for the file.
+// heartbeat keeping it online past the liveness window. The build (the run's one, in
+// test/global-setup.ts) runs without any Molecule environment: nothing is built at module scope.
+// One `next start` for the file (and one more without CRON_SECRET).
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { generatePathSecret, type PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { waitFor } from "@internal/test-utils";
-import { baseEnv, build, root, run, start, workspace, type NextServer } from "./next-fixture.js";
+import { baseEnv, root, run, start, workspace, type NextServer } from "./next-fixture.js";
 
 const cronSecret = generatePathSecret();
 const pathSecret = generatePathSecret();
@@ -23,7 +24,8 @@ let app: { id: string; client: PlatformClient };
 let edgeApp: { id: string; client: PlatformClient };
 let edgeSecret: string;
 let peerHandled = 0; // messages the peer's handler ran
-let buildOutput: string;
+/** What the run's `next build` printed (test/global-setup.ts): it saw no Molecule environment. */
+const buildOutput = inject("buildOutput");
 let peer: { id: string; client: PlatformClient; agent: RemoteAgent<PlatformClient> };
 
 const status = async (w = app) => (await w.client.getState()).status;
@@ -36,8 +38,6 @@ async function ask(text: string, to = app): Promise<string> {
 }
 
 beforeAll(async () => {
-  // The build sees no Molecule environment at all.
-  buildOutput = await build();
   // The app and the peer listen on 127.0.0.1, which the real server would refuse to register.
   emu = await startEmulator({ lenientAgentUrls: true });
   app = await workspace(emu, "next-app");

@@ -1,16 +1,17 @@
-// A redelivered message across instances of the Next.js app: two `next start` processes of one
-// build (two instances, nothing shared in memory) serving one workspace, registered in turn with
-// the emulator as a load balancer would route. The Node.js route claims in PostgreSQL
-// (`DATABASE_URL`, lib/claims.ts): the same message (same messageId, same content) delivered to
-// the other instance runs the handler once (its call to the peer is counted by the peer) and gets
-// the same answer; the same messageId with other content runs; a failure releases the claim so a
-// retry runs it again. The edge route has no store (no TCP in the edge runtime): a resend is
-// answered once by the same instance and runs again on another one, as the README says.
+// A redelivered message across instances of the Next.js app: two `next start` processes of the
+// run's one build (test/global-setup.ts), two instances with nothing shared in memory, serving one
+// workspace, registered in turn with the emulator as a load balancer would route. The Node.js
+// route claims in PostgreSQL (`DATABASE_URL`, lib/claims.ts): the same message (same messageId,
+// same content) delivered to the other instance runs the handler once (its call to the peer is
+// counted by the peer) and gets the same answer; the same messageId with other content runs; a
+// failure releases the claim so a retry runs it again. The edge route has no store (no TCP in the
+// edge runtime): a resend is answered once by the same instance and runs again on another one, as
+// the README says.
 import { deliverInTurn, type ResendRig, rpc } from "@internal/test-utils";
 import { generatePathSecret, type PlatformClient, RemoteAgent } from "@molecule-ai/agent-core";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { build, start, startDatabase, workspace, type NextServer } from "./next-fixture.js";
+import { start, startDatabase, workspace, type NextServer } from "./next-fixture.js";
 
 let emu: Emulator;
 let db: Awaited<ReturnType<typeof startDatabase>> | undefined;
@@ -27,7 +28,6 @@ const peerCalls: string[] = [];
 const failing = new Set<string>();
 
 beforeAll(async () => {
-  await build();
   emu = await startEmulator({ lenientAgentUrls: true });
   db = await startDatabase("next_claims");
   app = await workspace(emu, "next-app");

@@ -11,7 +11,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { RemoteAgent } from "../src/agent/index.js";
 import { PlatformClient } from "../src/platform/index.js";
 
-const FLOOD_MS = 20_000;
+/** The stranger's requests: 50 times its budget of platform checks (30 in any 60 s). */
+const FLOOD = 1_500;
 
 let emu: Awaited<ReturnType<typeof startEmulator>>;
 let client: PlatformClient;
@@ -71,14 +72,14 @@ async function canvasRead(): Promise<number> {
   return r.status;
 }
 
-it("after a 20 s random-bearer flood from a stranger's address, the owner's token and the platform's canvas read are answered at once", async () => {
+it("after a random-bearer flood from a stranger's address, the owner's token and the platform's canvas read are answered at once", async () => {
   const statuses = new Map<number, number>();
   const pool = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  const deadline = Date.now() + FLOOD_MS;
+  let left = FLOOD;
   let flooded!: () => void;
   const spent = new Promise<void>((r) => (flooded = r));
   const flooder = async (): Promise<void> => {
-    while (Date.now() < deadline) {
+    while (left-- > 0) {
       const s = await read(randomBytes(24).toString("base64url"), "127.0.0.2", pool);
       statuses.set(s, (statuses.get(s) ?? 0) + 1);
       if (s === 429) flooded();

@@ -3,7 +3,9 @@
 import type * as EmulatorModule from "@molecule-ai/platform-emulator";
 import type { Emulator, EmulatorOptions } from "@molecule-ai/platform-emulator";
 import { MoleculeError } from "../transport/index.js";
+import { forgetRateBuckets } from "../transport/rate-budget.js";
 import { PlatformClient } from "../platform/index.js";
+import { forgetSharedProbes } from "../platform/capabilities.js";
 
 /** The environment variables `readMoleculeEnv()` (and the examples) read, for one workspace. */
 export interface TestWorkspaceEnv {
@@ -132,4 +134,16 @@ async function loadEmulator(): Promise<typeof EmulatorModule> {
       { code: "missing_dependency", cause: error },
     );
   }
+}
+
+/**
+ * Forgets what the SDK keeps for the whole process, across its clients: the rate budgets (by
+ * platform, org and token) and the contract probes clients share for a minute. A new process starts
+ * without them; call this before each test file when your runner shares modules between files
+ * (Vitest's `isolate: false`), where a platform started by an earlier file may have had this
+ * file's port.
+ */
+export function forgetProcessState(): void {
+  forgetRateBuckets();
+  forgetSharedProbes();
 }

@@ -140,9 +140,13 @@ export function listTokens(platform: Platform, ctx: Ctx, id: string): void {
   if (!Number.isFinite(limit) || limit < 1 || limit > 200) limit = 50;
   let offset = Number.parseInt(ctx.query.get("offset") ?? "0", 10);
   if (!Number.isFinite(offset) || offset < 0) offset = 0;
+  // Newest first, as the server's `ORDER BY created_at DESC` over microsecond stamps
+  // (handlers/tokens.go): tokens made in one millisecond here are listed in the reverse of the
+  // order they were made in (the sort is stable).
   const live = platform.store
     .tokensOf(id)
     .filter((t) => t.revokedAt === null)
+    .toReversed()
     .sort((a, b) => b.createdAt - a.createdAt);
   const page = live.slice(offset, offset + limit).map((t) => ({
     id: t.id,
