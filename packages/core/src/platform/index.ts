@@ -120,3 +120,4 @@ export type {
   OwnHeartbeats,
 } from "./event-wakeups.js";
 export { peerFailedError } from "./peer-result.js";
+export { forgetSharedProbes } from "./capabilities.js";

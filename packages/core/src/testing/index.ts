@@ -2,10 +2,8 @@
 // Needs the optional peer @molecule-ai/platform-emulator, loaded only when a platform starts.
 import type * as EmulatorModule from "@molecule-ai/platform-emulator";
 import type { Emulator, EmulatorOptions } from "@molecule-ai/platform-emulator";
-import { MoleculeError } from "../transport/index.js";
-import { forgetRateBuckets } from "../transport/rate-budget.js";
-import { PlatformClient } from "../platform/index.js";
-import { forgetSharedProbes } from "../platform/capabilities.js";
+import { forgetRateBuckets, MoleculeError } from "../transport/index.js";
+import { forgetSharedProbes, PlatformClient } from "../platform/index.js";
 
 /** The environment variables `readMoleculeEnv()` (and the examples) read, for one workspace. */
 export interface TestWorkspaceEnv {

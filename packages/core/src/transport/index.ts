@@ -19,7 +19,7 @@ export { tlsProblemOf } from "./tls-errors.js";
 export { backoffDelay } from "./backoff.js";
 export { parseRetryAfter } from "./retry.js";
 export { askedWaitMs, platformSecond, rateLimitWaitMs } from "./rate-answers.js";
-export { promoteNow } from "./rate-budget.js";
+export { forgetRateBuckets, promoteNow } from "./rate-budget.js";
 export { callSettled } from "./rate-replies.js";
 export type { RatePriority } from "./rate-priority.js";
 export {
