@@ -86,7 +86,7 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
   {
     name: "soak",
     timeoutMs: 600_000,
-    smoke: { env: { SOAK_ROUND_TRIPS: "600", SOAK_SAMPLE_EVERY: "100", SOAK_WARMUP: "100" } },
+    smoke: { env: { SOAK_ROUND_TRIPS: "300", SOAK_SAMPLE_EVERY: "100", SOAK_WARMUP: "100" } },
   },
   {
     name: "fleet",
@@ -122,8 +122,8 @@ export const BENCHMARKS: readonly BenchmarkEntry[] = [
     timeoutMs: 300_000,
     smoke: { env: { BURST_CASES: "65536x20", BURST_HANDLER_MS: "10", BURST_CASE_MS: "30000" } },
   },
-  { name: "replicas", timeoutMs: 420_000, smoke: { env: { BENCH_ROUNDS: "1", BENCH_N: "20" } } },
-  { name: "serverless", timeoutMs: 300_000, smoke: { env: { BENCH_ROUNDS: "1", BENCH_N: "5" } } },
+  { name: "replicas", timeoutMs: 420_000, smoke: { env: { BENCH_ROUNDS: "1", BENCH_N: "5" } } },
+  { name: "serverless", timeoutMs: 300_000, smoke: { env: { BENCH_ROUNDS: "1", BENCH_N: "2" } } },
 ];
 
 /** Registered benchmarks without an entry in `results` (by name). */
