@@ -135,17 +135,22 @@ function countExports(dts) {
 }
 
 let failed = 0;
-for (const [dir, pkg, points] of entries()) {
-  const prepared = points.map(([subpath, types]) => prepare(dir, pkg.name, subpath, types));
-  // One TypeScript program for all of a package's entries (each entry alone built its own: 24
-  // programs, most of check-api's time).
-  const ready = prepared.filter((p) => p.config);
-  const compilerState =
-    ready.length > 0
-      ? CompilerState.create(ready[0].config, {
-          additionalEntryPoints: ready.slice(1).map((p) => p.config.mainEntryPointFilePath),
-        })
-      : undefined;
+const packages = entries().map(([dir, pkg, points]) => ({
+  dir,
+  pkg,
+  points,
+  prepared: points.map(([subpath, types]) => prepare(dir, pkg.name, subpath, types)),
+}));
+// One TypeScript program for every entry of every package (each entry alone built its own: 24
+// programs that parsed core's declarations again, most of check-api's time).
+const ready = packages.flatMap((p) => p.prepared.filter((e) => e.config));
+const compilerState =
+  ready.length > 0
+    ? CompilerState.create(ready[0].config, {
+        additionalEntryPoints: ready.slice(1).map((e) => e.config.mainEntryPointFilePath),
+      })
+    : undefined;
+for (const { dir, pkg, points, prepared } of packages) {
   for (const [i, [subpath]] of points.entries()) {
     const r = prepared[i].config ? extract(prepared[i], dir, compilerState) : prepared[i];
     const where = `${pkg.name}${subpath === "." ? "" : subpath.slice(1)}`;
