@@ -50,7 +50,11 @@ async function quickstart(
   });
   let err = "";
   child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
-  const exit = await new Promise<number | null>((r) => child.once("exit", (c) => r(c)));
+  // A child that cannot start (its user may not run this Node) fails here, naming why.
+  const exit = await new Promise<number | null>((resolve, reject) => {
+    child.once("exit", (c) => resolve(c));
+    child.once("error", (e) => reject(new Error(`${process.execPath} did not start: ${e.message}`)));
+  });
   return { exit, err };
 }
 
