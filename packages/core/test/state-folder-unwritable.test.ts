@@ -53,7 +53,9 @@ async function quickstart(
   // A child that cannot start (its user may not run this Node) fails here, naming why.
   const exit = await new Promise<number | null>((resolve, reject) => {
     child.once("exit", (c) => resolve(c));
-    child.once("error", (e) => reject(new Error(`${process.execPath} did not start: ${e.message}`)));
+    child.once("error", (e) =>
+      reject(new Error(`${process.execPath} did not start: ${e.message}`)),
+    );
   });
   return { exit, err };
 }
