@@ -144,8 +144,10 @@ describe("push replicas on PostgreSQL", () => {
   });
 
   it("a claim whose replica died is taken over after the visibility timeout, flagged", async () => {
-    const dead = createPostgresStore({ connectionString: pg.dbUrl, visibilityTimeoutMs: 300 });
-    const alive = createPostgresStore({ connectionString: pg.dbUrl, visibilityTimeoutMs: 300 });
+    // 3 s: the claim must still hold at the "busy" check below, after the dead replica's close,
+    // however slow the machine (at 300 ms it expired first once, beside a second CI run).
+    const dead = createPostgresStore({ connectionString: pg.dbUrl, visibilityTimeoutMs: 3_000 });
+    const alive = createPostgresStore({ connectionString: pg.dbUrl, visibilityTimeoutMs: 3_000 });
     try {
       const mid = randomUUID();
       const claimed = await dead.shared.claimPush!("w-push", mid);
