@@ -9,7 +9,8 @@ export declare function workers(atLeast?: number): number;
  * files run one at a time after all the others (Vitest projects `<name>` and `<name>-alone`);
  * `isolated`, given: the other files share their workers' modules (`isolate: false`) and these
  * get a worker each (project `<name>-isolated`); `sharedSetup`, setup files run before each
- * shared file only; `maxWorkers`, files run at once (default
+ * shared file only; `typeTests`, the type tests (test/*.test-d.ts) run too, through tsc (once, in
+ * the main project); `maxWorkers`, files run at once (default
  * {@link workers}()).
  */
 export declare function defineProjectConfig(
@@ -19,6 +20,7 @@ export declare function defineProjectConfig(
     alone?: readonly string[];
     isolated?: readonly string[];
     sharedSetup?: readonly string[];
+    typeTests?: boolean;
     name?: string;
     maxWorkers?: number;
   },

@@ -52,9 +52,10 @@ const include = ["src/**/*.test.ts", "test/**/*.test.ts"];
  * longer loads the package again, about a third of a core suite's CPU), and these files (module
  * mocks, process-wide registrations, environment changes) each get a worker of their own beside
  * them (project `<name>-isolated`); `options.sharedSetup`: setup files run before each shared
- * file (to forget what the package keeps process-wide), not before the isolated ones.
+ * file (to forget what the package keeps process-wide), not before the isolated ones;
+ * `options.typeTests`: the type tests (test/*.test-d.ts) run too, through tsc.
  * @param {import("vitest/config").UserConfig} [overrides]
- * @param {{ slowFirst?: readonly string[], alone?: readonly string[], isolated?: readonly string[], sharedSetup?: readonly string[], name?: string, maxWorkers?: number }} [options]
+ * @param {{ slowFirst?: readonly string[], alone?: readonly string[], isolated?: readonly string[], sharedSetup?: readonly string[], typeTests?: boolean, name?: string, maxWorkers?: number }} [options]
  */
 export function defineProjectConfig(
   overrides = {},
@@ -63,6 +64,7 @@ export function defineProjectConfig(
     alone = [],
     isolated,
     sharedSetup = [],
+    typeTests = false,
     name = "tests",
     maxWorkers = workers(),
   } = {},
@@ -115,6 +117,15 @@ export function defineProjectConfig(
         testTimeout: 60_000,
         hookTimeout: 60_000,
         restoreMocks: true,
+        ...(typeTests
+          ? {
+              typecheck: {
+                enabled: true,
+                include: ["test/**/*.test-d.ts"],
+                tsconfig: "./tsconfig.json",
+              },
+            }
+          : {}),
         reporters: ["default", "json"],
         globalSetup: [new URL("./global-setup.mjs", import.meta.url).pathname],
         env: { MOLECULE_STATE_DIR: process.env.MOLECULE_STATE_DIR },

@@ -4,16 +4,9 @@ import { defineProjectConfig } from "@internal/config/vitest";
 // share their workers' modules (the AI SDK is loaded once per worker, not once per file), but those
 // that change the environment (model-check) or register OpenTelemetry process-wide.
 export default defineProjectConfig(
+  {},
   {
-    test: {
-      typecheck: {
-        enabled: true,
-        include: ["test/**/*.test-d.ts"],
-        tsconfig: "./tsconfig.json",
-      },
-    },
-  },
-  {
+    typeTests: true,
     isolated: ["test/model-check.test.ts", "test/tracing-otel-emulator.test.ts"],
     sharedSetup: ["test/fresh-state.ts"],
   },
