@@ -11,12 +11,13 @@
 // - `publishConfig` {access "public", provenance true}.
 //
 // Then each package is packed (`pnpm pack`: `workspace:` ranges rewritten, as `changeset publish`
-// does) and the tarball goes through `npm publish --dry-run`: a package.json npm would have to
-// auto-correct, a tarball without its README or LICENSE, or a `workspace:` range left in it fails.
+// does), unpacked, and that folder goes through `npm publish --dry-run`: a package.json npm would
+// auto-correct (a `bin` it would drop, say), a tarball without its README or LICENSE, or a
+// `workspace:` range left in it fails.
 // Prints one line per problem and exits 1 when there is any. `--root <dir>` checks another
 // repository laid out the same way (the test's fixtures).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -84,9 +85,15 @@ try {
       problems.push(`packages/${name}: pnpm pack failed\n${packed.stderr}`);
       continue;
     }
-    const tarball = JSON.parse(packed.stdout).filename;
-    const dry = spawnSync("npm", ["publish", "--dry-run", "--json", tarball], {
-      cwd: out,
+    // npm reports what it would correct only for a folder (a tarball's manifest goes through
+    // pacote unchecked, and its extraction into npm's cache is most of the dry run's time): the
+    // tarball is unpacked, and that folder is what npm is asked to publish.
+    const unpacked = join(out, name);
+    mkdirSync(unpacked);
+    execFileSync("tar", ["-xzf", JSON.parse(packed.stdout).filename, "-C", unpacked]);
+    const folder = join(unpacked, "package");
+    const dry = spawnSync("npm", ["publish", "--dry-run", "--json", "--ignore-scripts"], {
+      cwd: folder,
       encoding: "utf8",
     });
     if (dry.status !== 0) {
@@ -94,18 +101,19 @@ try {
       continue;
     }
     if (/auto-corrected/i.test(dry.stderr)) {
-      problems.push(`packages/${name}: npm would auto-correct its package.json:\n${dry.stderr}`);
+      const what = dry.stderr
+        .split("\n")
+        .filter((l) => /warn publish (?!npm auto|errors corr|This command)/.test(l));
+      problems.push(
+        `packages/${name}: npm would auto-correct its package.json at publish (run \`npm pkg fix\` in packages/${name}):\n${what.join("\n")}`,
+      );
     }
     const report = Object.values(JSON.parse(dry.stdout))[0];
     const files = new Set(report.files.map((f) => f.path));
     for (const f of ["LICENSE", "README.md", "package.json"]) {
       if (!files.has(f)) problems.push(`packages/${name}: the tarball has no ${f}`);
     }
-    const manifest = execFileSync("tar", ["-xzOf", tarball, "package/package.json"], {
-      cwd: out,
-      encoding: "utf8",
-    });
-    if (manifest.includes('"workspace:')) {
+    if (readFileSync(join(folder, "package.json"), "utf8").includes('"workspace:')) {
       problems.push(`packages/${name}: the packed package.json still has a workspace: range`);
     }
   }

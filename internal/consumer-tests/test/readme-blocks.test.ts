@@ -3,7 +3,7 @@
 // A partial block states its context in an HTML comment before it (see @internal/test-utils readme-blocks.ts); the
 // NestJS README is checked as a default CommonJS Nest app (no top-level await there).
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConsumerProject, repo, runTsc } from "./consumer-project.js";
 import type { ConsumerProject } from "./consumer-project.js";
@@ -62,12 +62,42 @@ beforeAll(() => {
 
 afterAll(() => consumer?.dispose());
 
-/** Writes one README's blocks as a project folder with its own tsconfig; returns its folder. */
-function writeProject(slug: string, files: ProjectFile[], type: "module" | "commonjs"): string {
-  const dir = join(consumer.dir, "readmes", slug);
+/** A README to check: its path (or a self-test's name), its text and the kind of package it pastes into. */
+interface Readme {
+  readme: string;
+  markdown: string;
+  type: "module" | "commonjs";
+}
+
+/** Each README's blocks as a folder of `readmes/` with the package.json of its kind; its files. */
+function writeProject(dir: string, files: ProjectFile[], type: Readme["type"]): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "package.json"), JSON.stringify({ private: true, type }));
   for (const file of files) writeFileSync(join(dir, file.name), file.text);
+}
+
+/** The README line a problem names (0 for a context line). */
+const lineOf = (problem: string): number => Number(/^[^:]+:(\d+):/.exec(problem)?.[1] ?? 0);
+
+let batches = 0;
+
+/**
+ * Type-checks the blocks of `readmes` in one compiler run (the run's start-up was most of each
+ * README's check): each README is a folder of its own (its package.json says ESM or CommonJS, each
+ * block is a module), and each diagnostic is mapped back to its README. One program: a README's
+ * `declare global` would reach the others (none has one). Returns, per README, each diagnostic as
+ * `<readme>:<line>: TSxxxx: ...`.
+ */
+function checkAll(readmes: Readme[]): Map<string, string[]> {
+  const root = join(consumer.dir, "readmes", String(batches++));
+  const projects = readmes.map(({ readme, markdown, type }) => {
+    const files = projectFiles(extractBlocks(markdown));
+    const slug = `${readme.replace(/[^\w]+/g, "-")}-${type}`;
+    if (files.length > 0) writeProject(join(root, slug), files, type);
+    return { readme, slug, byName: new Map(files.map((f) => [f.name, f])) };
+  });
+  const result = new Map(readmes.map((r) => [r.readme, [] as string[]]));
+  if (!projects.some((p) => p.byName.size > 0)) return result;
   const compilerOptions = {
     target: "es2023",
     lib: ["es2023"],
@@ -81,31 +111,31 @@ function writeProject(slug: string, files: ProjectFile[], type: "module" | "comm
     emitDecoratorMetadata: true,
     forceConsistentCasingInFileNames: true,
   };
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["*.ts"] }));
-  return dir;
-}
-
-/** The README line a problem names (0 for a context line). */
-const lineOf = (problem: string): number => Number(/^[^:]+:(\d+):/.exec(problem)?.[1] ?? 0);
-
-/** Type-checks `markdown`'s blocks; returns each diagnostic as `<readme>:<line>: TSxxxx: ...`. */
-function check(readme: string, markdown: string, type: "module" | "commonjs"): string[] {
-  const files = projectFiles(extractBlocks(markdown));
-  if (files.length === 0) return [];
-  const slug = `${readme.replace(/[^\w]+/g, "-")}-${type}`;
-  const dir = writeProject(slug, files, type);
-  const run = runTsc("typescript", dir, "tsconfig.json");
-  const byName = new Map(files.map((f) => [f.name, f]));
-  const problems = run.diagnostics.map((d) => {
-    const file = byName.get(relative(dir, join(dir, d.file)));
+  writeFileSync(
+    join(root, "tsconfig.json"),
+    JSON.stringify({ compilerOptions, include: ["*/*.ts"] }),
+  );
+  const run = runTsc("typescript", root, "tsconfig.json");
+  const bySlug = new Map(projects.map((p) => [p.slug, p]));
+  for (const d of run.diagnostics) {
+    const [slug = "", ...rest] = relative(root, join(root, d.file)).split(sep);
+    const project = bySlug.get(slug);
+    const file = project?.byName.get(rest.join(sep));
     const line = file?.sourceLines[d.line - 1];
-    if (!file) return `${d.file}:${d.line}: ${d.message}`;
-    return line
-      ? `${readme}:${line}: ${d.message}`
-      : `${readme} (context of ${file.name}): ${d.message}`;
-  });
-  if (run.status !== 0 && problems.length === 0) problems.push(...run.global, run.output);
-  return problems.sort((a, b) => lineOf(a) - lineOf(b));
+    const problem = !file
+      ? `${d.file}:${d.line}: ${d.message}`
+      : line
+        ? `${project!.readme}:${line}: ${d.message}`
+        : `${project!.readme} (context of ${file.name}): ${d.message}`;
+    // A file of no README (none should be in the program) fails every README of the run.
+    for (const [readme, problems] of result)
+      if (!project || project.readme === readme) problems.push(problem);
+  }
+  if (run.status !== 0 && run.diagnostics.length === 0) {
+    for (const problems of result.values()) problems.push(...run.global, run.output);
+  }
+  for (const problems of result.values()) problems.sort((a, b) => lineOf(a) - lineOf(b));
+  return result;
 }
 
 describe("the README check itself", () => {
@@ -131,7 +161,9 @@ describe("the README check itself", () => {
       "client.noSuchMethod();",
       "```",
     ].join("\n");
-    const problems = check("SELF-TEST.md", readme, "module");
+    const problems = checkAll([{ readme: "SELF-TEST.md", markdown: readme, type: "module" }]).get(
+      "SELF-TEST.md",
+    )!;
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/^SELF-TEST\.md:5: TS\d+: .*workspaceId/);
     expect(problems[1]).toMatch(/^SELF-TEST\.md:18: TS2304: Cannot find name 'client'/);
@@ -144,26 +176,45 @@ describe("the README check itself", () => {
 
   it("checks a CommonJS README as CommonJS (top-level await is an error there)", () => {
     const readme = ["```ts", "// main.ts", "await Promise.resolve(1);", "```"].join("\n");
-    expect(check("CJS-SELF-TEST.md", readme, "commonjs")).toEqual([
+    // One run, as the READMEs are checked: each folder's package.json decides its module kind.
+    const problems = checkAll([
+      { readme: "CJS-SELF-TEST.md", markdown: readme, type: "commonjs" },
+      { readme: "ESM-SELF-TEST.md", markdown: readme, type: "module" },
+    ]);
+    expect(problems.get("CJS-SELF-TEST.md")).toEqual([
       expect.stringMatching(/^CJS-SELF-TEST\.md:3: TS1309: .*cannot use 'await' at the top level/),
     ]);
-    expect(check("ESM-SELF-TEST.md", readme, "module")).toEqual([]);
+    expect(problems.get("ESM-SELF-TEST.md")).toEqual([]);
   });
 });
+
+/** Every README's problems, from one compiler run over all of them (the first test to ask starts it). */
+let checked: Map<string, string[]> | undefined;
+const NESTJS = "packages/nestjs/README.md";
+const NESTJS_ESM = `${NESTJS} as an ESM app`;
+function problemsOf(readme: string): string[] {
+  checked ??= checkAll([
+    ...readmes.map((r) => ({
+      readme: r,
+      markdown: readFileSync(join(repo, r), "utf8"),
+      type: commonjs.has(r) ? ("commonjs" as const) : ("module" as const),
+    })),
+    // NestJS 12 is ESM itself and an app may be too (`"type": "module"`): the README is checked as
+    // such an app as well, so its snippets paste into both kinds (relative imports name `.js`
+    // files, no top-level await).
+    { readme: NESTJS_ESM, markdown: readFileSync(join(repo, NESTJS), "utf8"), type: "module" },
+  ]);
+  return checked.get(readme)!;
+}
 
 describe.each(readmes)("%s", (readme) => {
   it("every TypeScript block type-checks against the packed packages", () => {
-    const markdown = readFileSync(join(repo, readme), "utf8");
-    expect(check(readme, markdown, commonjs.has(readme) ? "commonjs" : "module")).toEqual([]);
+    expect(problemsOf(readme)).toEqual([]);
   });
 });
 
-// NestJS 12 is ESM itself and an app may be too (`"type": "module"`): the README is checked as
-// such an app as well, so its snippets paste into both kinds (relative imports name `.js` files,
-// no top-level await).
 describe("packages/nestjs/README.md as a NestJS 12 ESM app", () => {
   it("every TypeScript block type-checks against the packed packages", () => {
-    const readme = "packages/nestjs/README.md";
-    expect(check(readme, readFileSync(join(repo, readme), "utf8"), "module")).toEqual([]);
+    expect(problemsOf(NESTJS_ESM)).toEqual([]);
   });
 });

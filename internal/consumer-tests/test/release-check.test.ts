@@ -1,6 +1,6 @@
 // The release gate (scripts/check-release.mjs, the `release` check of `./dev test`) on a small
-// repository laid out like this one: one published package, packed with pnpm and run through
-// `npm publish --dry-run`. A package.json without `repository` (as every package had before #79,
+// repository laid out like this one: one published package, packed with pnpm, unpacked and run
+// through `npm publish --dry-run`. A package.json without `repository` (as every package had before #79,
 // which npm refuses for a provenance publish with E422 while its dry run says nothing) must fail it.
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -99,6 +99,14 @@ describe("the release check (scripts/check-release.mjs)", () => {
     );
     expect(r.status).toBe(1);
     expect(r.out).toContain(`"url": "git+${url}.git"`);
+  });
+
+  it("fails a package.json npm would auto-correct at publish, naming the correction", () => {
+    // npm's publish rewrites `./index.js` to `index.js` and warns; it says so only for a folder.
+    const r = check(fixture((pkg) => (pkg.bin = { demo: "./index.js" })));
+    expect(r.status).toBe(1);
+    expect(r.out).toContain("packages/demo: npm would auto-correct its package.json at publish");
+    expect(r.out).toContain('"bin[demo]" script name index.js');
   });
 
   it("fails a package without the LICENSE it declares, or without provenance", () => {
