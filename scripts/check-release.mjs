@@ -10,16 +10,18 @@
 //   the tarball.
 // - `publishConfig` {access "public", provenance true}.
 //
-// Then each package is packed (`pnpm pack`: `workspace:` ranges rewritten, as `changeset publish`
-// does), unpacked, and that folder goes through `npm publish --dry-run`: a package.json npm would
-// auto-correct (a `bin` it would drop, say), a tarball without its README or LICENSE, or a
-// `workspace:` range left in it fails.
+// Then each package's tarball (`pnpm pack`: `workspace:` ranges rewritten, as `changeset publish`
+// does; the one its check:package task packed, while fresh: test-utils' `freshPack`) is unpacked,
+// and that folder goes through `npm publish --dry-run`: a package.json npm would auto-correct (a
+// `bin` it would drop, say), a tarball without its README or LICENSE, or a `workspace:` range left
+// in it fails.
 // Prints one line per problem and exits 1 when there is any. `--root <dir>` checks another
 // repository laid out the same way (the test's fixtures).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freshPack } from "../internal/test-utils/src/pack.ts";
 
 const at = process.argv.indexOf("--root");
 const root = at === -1 ? resolve(import.meta.dirname, "..") : resolve(process.argv[at + 1]);
@@ -77,20 +79,25 @@ for (const { name, dir, pkg } of packages) {
 const out = mkdtempSync(join(tmpdir(), "molecule-release-"));
 try {
   for (const { name, dir } of packages) {
-    const packed = spawnSync("pnpm", ["pack", "--json", "--pack-destination", out], {
-      cwd: dir,
-      encoding: "utf8",
-    });
-    if (packed.status !== 0) {
-      problems.push(`packages/${name}: pnpm pack failed\n${packed.stderr}`);
-      continue;
+    // The tarball check:package packed in this run, or else one packed here.
+    let tarball = freshPack(dir);
+    if (!tarball) {
+      const packed = spawnSync("pnpm", ["pack", "--json", "--pack-destination", out], {
+        cwd: dir,
+        encoding: "utf8",
+      });
+      if (packed.status !== 0) {
+        problems.push(`packages/${name}: pnpm pack failed\n${packed.stderr}`);
+        continue;
+      }
+      tarball = JSON.parse(packed.stdout).filename;
     }
     // npm reports what it would correct only for a folder (a tarball's manifest goes through
     // pacote unchecked, and its extraction into npm's cache is most of the dry run's time): the
     // tarball is unpacked, and that folder is what npm is asked to publish.
     const unpacked = join(out, name);
     mkdirSync(unpacked);
-    execFileSync("tar", ["-xzf", JSON.parse(packed.stdout).filename, "-C", unpacked]);
+    execFileSync("tar", ["-xzf", tarball, "-C", unpacked]);
     const folder = join(unpacked, "package");
     const dry = spawnSync("npm", ["publish", "--dry-run", "--json", "--ignore-scripts"], {
       cwd: folder,

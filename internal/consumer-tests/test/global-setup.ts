@@ -1,12 +1,14 @@
-// Packs every published package once per run (what npm would ship, as built now) and hands the
-// tarballs to the test files (`inject("packed")`), which unpack them into projects of their own:
-// packing is the same for each file, so it is done once instead of once per file.
+// Hands every published package's tarball (what npm would ship, as built now) to the test files
+// (`inject("packed")`), which unpack them into projects of their own: the one each package's
+// `check:package` task packed in this run (`freshPack`: turbo runs those first), or, when that is
+// missing or older than what it packs (a run of this package alone), one packed here, once.
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
+import { freshPack } from "@internal/test-utils";
 import { publishedPackages, type PackedTarball } from "./packed.js";
 
 const run = promisify(execFile);
@@ -19,15 +21,17 @@ declare module "vitest" {
   }
 }
 
-/** Packs one package with `pnpm pack` into a folder of its own under `work`. */
+/** One package's fresh tarball, or else `pnpm pack`'s into a folder of its own under `work`. */
 async function pack(work: string, pkgDir: string): Promise<PackedTarball> {
   const dir = join(repo, "packages", pkgDir);
+  const { name } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string };
+  const fresh = freshPack(dir);
+  if (fresh) return { name, dir, tarball: fresh };
   const out = join(work, pkgDir);
   mkdirSync(out);
   await run("pnpm", ["pack", "--pack-destination", out], { cwd: dir });
   const file = readdirSync(out).find((f) => f.endsWith(".tgz"));
   if (!file) throw new Error(`pnpm pack produced no tarball for packages/${pkgDir}`);
-  const { name } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name: string };
   return { name, dir, tarball: join(out, file) };
 }
 

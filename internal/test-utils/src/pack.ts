@@ -2,12 +2,14 @@
 // projects that load it by name.
 import { execFileSync } from "node:child_process";
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   realpathSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -22,26 +24,80 @@ export interface PackedPackage {
   dir: string;
   /** A fresh temporary folder holding the tarball and the projects. */
   work: string;
-  /** The tarball `pnpm pack` wrote. */
+  /** The package's tarball: {@link freshPack}'s, or one `pnpm pack` wrote into `work`. */
   tarball: string;
   /** Removes `work` and everything in it. */
   dispose(): void;
 }
 
+/** The newest modification time (ms) of `paths` and, for folders, everything in them. */
+function newestChange(paths: readonly string[]): number {
+  let newest = 0;
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    const stat = statSync(path);
+    newest = Math.max(newest, stat.mtimeMs);
+    if (stat.isDirectory()) {
+      const inside = readdirSync(path, { recursive: true }).map((f) => join(path, String(f)));
+      for (const file of inside) newest = Math.max(newest, statSync(file).mtimeMs);
+    }
+  }
+  return newest;
+}
+
 /**
- * Packs the package at `dir` with `pnpm pack` (what npm would publish: its `files`, as built now)
- * into a new temporary folder named after `prefix`.
+ * The tarball the package's `check:package` task packed into `<dir>/.pack`, when nothing it was
+ * packed from changed since: what its package.json's `files` names, the package.json, README.md,
+ * LICENSE, CHANGELOG.md, and the package.json of each `workspace:` dependency (pnpm writes their
+ * versions into it). Otherwise undefined (pack it yourself). Packing is the same work wherever it
+ * is done, so a run packs each package once (turbo runs `check:package` before the tests that read
+ * it; nothing writes `.pack` while they run).
+ */
+export function freshPack(dir: string): string | undefined {
+  const packDir = join(dir, ".pack");
+  const tarballs = existsSync(packDir)
+    ? readdirSync(packDir).filter((f) => f.endsWith(".tgz"))
+    : [];
+  if (tarballs.length !== 1) return undefined;
+  const tarball = join(packDir, tarballs[0]!);
+  const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+    files?: string[];
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+  };
+  const sources = [
+    ...(pkg.files ?? []).filter((f) => !f.startsWith("!")),
+    "package.json",
+    "README.md",
+    "LICENSE",
+    "CHANGELOG.md",
+  ].map((f) => join(dir, f));
+  const ranges = { ...pkg.dependencies, ...pkg.peerDependencies, ...pkg.optionalDependencies };
+  for (const [name, range] of Object.entries(ranges)) {
+    if (range.startsWith("workspace:"))
+      sources.push(join(dir, "node_modules", name, "package.json"));
+  }
+  return newestChange(sources) < statSync(tarball).mtimeMs ? tarball : undefined;
+}
+
+/**
+ * The package at `dir` as npm would publish it (its `files`, as built now): {@link freshPack}'s
+ * tarball, or else one `pnpm pack` writes into a new temporary folder named after `prefix` (the
+ * projects are made in that folder either way).
  */
 export function packPackage(dir: string, prefix = "molecule-consumer-"): PackedPackage {
   const work = mkdtempSync(join(tmpdir(), prefix));
   const dispose = (): void => rmSync(work, { recursive: true, force: true });
   try {
-    execFileSync("pnpm", ["pack", "--pack-destination", work], { cwd: dir, stdio: "pipe" });
-    const file = readdirSync(work).find((f) => f.endsWith(".tgz"));
-    if (!file) throw new Error("pnpm pack produced no tarball");
     const { name } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
       name: string;
     };
+    const fresh = freshPack(dir);
+    if (fresh) return { name, dir, work, tarball: fresh, dispose };
+    execFileSync("pnpm", ["pack", "--pack-destination", work], { cwd: dir, stdio: "pipe" });
+    const file = readdirSync(work).find((f) => f.endsWith(".tgz"));
+    if (!file) throw new Error("pnpm pack produced no tarball");
     return { name, dir, work, tarball: join(work, file), dispose };
   } catch (error) {
     dispose();
