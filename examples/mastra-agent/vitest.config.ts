@@ -1,3 +1,5 @@
 import { defineProjectConfig } from "@internal/config/vitest";
 
-export default defineProjectConfig();
+// The files share their workers' modules (Mastra and the SDK load once per worker, not per
+// file); test/fresh-state.ts forgets the SDK's process-wide state before each one.
+export default defineProjectConfig({}, { isolated: [], sharedSetup: ["test/fresh-state.ts"] });
