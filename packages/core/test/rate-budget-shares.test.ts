@@ -1,10 +1,13 @@
 // Issue 100: within a class, the turns of a spent budget go round the agents that wait (each
 // request's bearer is its owner), so one agent's burst does not hold another's first request back
 // past one turn; an agent that asks late joins the round being served. On fake timers.
-import { afterEach, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { platformSecond, RateBucket } from "../src/transport/rate-budget.js";
 import type { RatePriority } from "../src/transport/rate-priority.js";
 
+// Faked before each test makes its bucket: one made on the real clock would read its window from the
+// worker's age (fake time starts at 0), and failed once a shared worker had run for 450 s.
+beforeEach(() => void vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] }));
 afterEach(() => {
   vi.useRealTimers();
   platformSecond.ms = 1_000;
@@ -25,11 +28,10 @@ function spent(s: number, limit = 120): RateBucket {
 }
 
 /**
- * Asks `b` for turns on fake timers: each call waits for one of `priority` from `owner` and, once
- * given, records `name` in `order`.
+ * Asks `b` for turns: each call waits for one of `priority` from `owner` and, once given, records
+ * `name` in `order`.
  */
 function waiter(b: RateBucket, order: string[]) {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
   const far = performance.now() + 600_000;
   return (owner: string, name: string, priority: RatePriority = "request") =>
     b.wait(priority, far, undefined, undefined, owner).then((t) => {
