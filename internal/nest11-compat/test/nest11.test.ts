@@ -4,7 +4,7 @@
 // against). Each app runs as its own `node app.cjs` process against an emulator started here,
 // answers a peer over poll or push delivery, closes on request and must exit by itself (a leftover
 // timer or socket would keep it alive and fail the test).
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -272,33 +272,20 @@ async function workspaces(label: string): Promise<{
   return { ws: { id: ws.id, token: ws.token }, peer: { id: peer.id, client } };
 }
 
-/**
- * Packs the built @molecule-ai/nestjs. Its own consumer test rebuilds it (swapping `dist/`), and
- * turbo may run that test alongside this one: retry a pack that caught the swap.
- */
-async function packNestPackage(): Promise<PackedPackage> {
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    if (attempt > 1) await new Promise((r) => setTimeout(r, 1_000));
-    let result: PackedPackage | undefined;
-    try {
-      result = packPackage(nestPkgDir, "molecule-nest11-");
-      const listing = execFileSync("tar", ["-tzf", result.tarball], { encoding: "utf8" });
-      if (listing.split("\n").includes("package/dist/index.js")) return result;
-      lastError = new Error("the tarball has no dist/index.js");
-    } catch (error) {
-      lastError = error;
-    }
-    result?.dispose();
+/** The built @molecule-ai/nestjs, packed (turbo runs this test after its build and check:package). */
+function packNestPackage(): PackedPackage {
+  try {
+    return packPackage(nestPkgDir, "molecule-nest11-");
+  } catch (error) {
+    throw new Error(
+      `packing @molecule-ai/nestjs failed; is it built? Run \`pnpm --filter @molecule-ai/nestjs build\` (turbo's ^build does it for \`turbo run test\`).`,
+      { cause: error },
+    );
   }
-  throw new Error(
-    `packing @molecule-ai/nestjs failed; is it built? Run \`pnpm --filter @molecule-ai/nestjs build\` (turbo's ^build does it for \`turbo run test\`).`,
-    { cause: lastError },
-  );
 }
 
 beforeAll(async () => {
-  packed = await packNestPackage();
+  packed = packNestPackage();
   emu = await startEmulator();
 });
 

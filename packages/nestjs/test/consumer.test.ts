@@ -105,15 +105,7 @@ import * as agentCore from "@molecule-ai/agent-core";
 ${appBody("molecule", "common", "core", "agentCore")}`;
 
 beforeAll(async () => {
-  // Pack what the source builds to now (the test task does not depend on this package's build).
-  try {
-    execFileSync("pnpm", ["run", "build"], { cwd: pkgDir, stdio: "pipe", encoding: "utf8" });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`building @molecule-ai/nestjs failed:\n${stdout ?? ""}${stderr ?? ""}`, {
-      cause: error,
-    });
-  }
+  // The package as built (turbo's test task runs after its build and check:package: freshPack's).
   packed = packPackage(pkgDir, "molecule-nestjs-consumer-");
   tarball = packed.tarball;
   emu = await startEmulator();
