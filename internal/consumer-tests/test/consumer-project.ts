@@ -2,14 +2,21 @@
 // what npm would ship) beside the frameworks an application brings itself. Shared by the type
 // matrix (types.test.ts) and the README code check (readme-blocks.test.ts).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { unpackInto } from "@internal/test-utils";
 import type { PackedPackage } from "@internal/test-utils";
 import { inject } from "vitest";
-import { withWorkFolder } from "./packed.js";
+import { withWorkFolder, type PackedTarball } from "./packed.js";
 
 export { publishedPackages } from "./packed.js";
 
@@ -68,16 +75,40 @@ function addPacked(project: string, pkg: PackedPackage): void {
 }
 
 /**
- * Builds the project `<tmp>/<name>` (an ESM package) from the tarballs of every published package
- * (packed once per run by global-setup.ts).
+ * Lays out `<work>/<name>` as the consumer project's template: every published package's tarball
+ * unpacked into its node_modules (what npm would ship), with their dependencies and what an
+ * application brings itself linked in. global-setup.ts makes it once per run.
+ */
+export function createTemplate(
+  packed: readonly PackedTarball[],
+  work: string,
+  name: string,
+): string {
+  const [core, ...rest] = packed.map((p) => ({ ...p, work, dispose: () => {} }));
+  const dir = unpackInto(core!, name, "module");
+  for (const pkg of rest) addPacked(dir, pkg);
+  const consumerTests = join(here, "..");
+  for (const dep of appDependencies) linkDependency(dir, dep, consumerTests);
+  return dir;
+}
+
+/**
+ * A project `<tmp>/<name>` (an ESM package) holding the run's template's node_modules (see
+ * {@link createTemplate}), its files hard-linked: unpacking the tarballs again for each project
+ * was most of a project's cost. A test adds files and links to the project; it changes none of
+ * the packages' own files (they are the template's too).
  */
 export function createConsumerProject(name: string): ConsumerProject {
-  const [core, ...rest] = withWorkFolder(inject("packed"), "molecule-types-");
+  const [core] = withWorkFolder(inject("packed"), "molecule-types-");
   try {
-    const dir = unpackInto(core!, name, "module");
-    for (const pkg of rest) addPacked(dir, pkg);
+    const dir = join(core!.work, name);
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ name, private: true, type: "module" }),
+    );
+    execFileSync("cp", ["-a", "--link", join(inject("template"), "node_modules"), dir]);
     const consumerTests = join(here, "..");
-    for (const dep of appDependencies) linkDependency(dir, dep, consumerTests);
     return {
       dir,
       link: (dep) => linkDependency(dir, dep, consumerTests),

@@ -1,7 +1,8 @@
 // Hands every published package's tarball (what npm would ship, as built now) to the test files
 // (`inject("packed")`), which unpack them into projects of their own: the one each package's
 // `check:package` task packed in this run (`freshPack`: turbo runs those first), or, when that is
-// missing or older than what it packs (a run of this package alone), one packed here, once.
+// missing or older than what it packs (a run of this package alone), one packed here, once; and
+// the consumer projects' template, every tarball unpacked once (consumer-project.ts).
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
 import { freshPack } from "@internal/test-utils";
+import { createTemplate } from "./consumer-project.js";
 import { publishedPackages, type PackedTarball } from "./packed.js";
 
 const run = promisify(execFile);
@@ -18,6 +20,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Every published package's tarball, in the order of `publishedPackages`. */
     packed: PackedTarball[];
+    /** The consumer project's template: every tarball unpacked (consumer-project.ts). */
+    template: string;
   }
 }
 
@@ -46,6 +50,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
       packed.push(...(await Promise.all(dirs.slice(i, i + 3).map((d) => pack(work, d)))));
     }
     project.provide("packed", packed);
+    project.provide("template", createTemplate(packed, work, "template"));
   } catch (error) {
     dispose();
     throw error;

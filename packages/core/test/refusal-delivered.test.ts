@@ -110,9 +110,12 @@ it.each([
     for (const o of outcomes) expect(o.response.toLowerCase()).toContain("connection: close");
     // The body limit (1 MiB, read before a chunked body is known to exceed it) and 256 KiB more.
     expect(Math.max(...read)).toBeLessThan(4 * MB);
-    // RSS flat: measured from after a collection (the warm-up's garbage freed, so the collector's
-    // timing does not count); measured 0-4 MiB.
-    expect(rss).toBeLessThan(10 * MB);
+    // RSS flat: measured from after a collection (the warm-up's garbage freed), its growth at most
+    // what the body budget holds (4 MiB by default) and the garbage of what each connection read
+    // before its refusal (its limit, 1 MiB), freed at the collector's pace: measured 0-4 MiB quiet
+    // and 10.6 MiB beside a second test run, where the uploads overlap more. One 100 MB upload
+    // held would be 100 MB.
+    expect(rss).toBeLessThan(4 * MB + TRIES * MB);
   },
   120_000,
 );
