@@ -94,10 +94,10 @@ const config: KnipConfig = {
   ignoreBinaries: ["mount", "umount", "unshare"],
   workspaces: {
     ".": {
-      // test-all.mjs runs check-api.mjs as a child process.
+      // check-repo.mjs runs check-api.mjs and check-release.mjs as child processes.
       entry: ["scripts/*.mjs"],
       project: ["scripts/**/*.mjs", "*.ts"],
-      // Run by name through `pnpm exec` in scripts/test-all.mjs (knip sees no import of them).
+      // Run by name through `pnpm exec` in scripts/check-repo.mjs (knip sees no import of them).
       ignoreDependencies: ["dependency-cruiser"],
     },
     ...workspaces,

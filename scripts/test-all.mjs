@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The repository's whole check: lint + format, typecheck, build, package gates (publint, attw),
-// every package's tests (including the consumer smoke tests), then the layer rules
-// (dependency-cruiser) and the public API reports (API Extractor). Prints the five slowest test
+// The repository's whole check, in one turbo run: lint + format, typecheck, build, package gates
+// (publint, attw), every package's tests (including the consumer smoke tests), and beside them,
+// once the published packages are built and packed, the checks over the whole repository
+// (scripts/check-repo.mjs: layer rules, public API reports, unused code, release, workflows). Prints the five slowest test
 // files and the wall time, then `N passed, N failed, N skipped` summed from each package's Vitest
 // JSON report (after the name of each failed test, and of each test that passed only on a retry)
 // and exits non-zero when any step failed.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 
@@ -42,6 +43,9 @@ const turbo = spawnSync(
     "check:package",
     "docs",
     "test",
+    // The checks over the whole repository (scripts/check-repo.mjs), once the published packages
+    // are built and packed: beside the tests, not after them.
+    "check:repo",
     "--continue",
     // Three lanes on two cores: most test tasks wait on sockets, timers and child processes.
     "--concurrency=3",
@@ -49,68 +53,6 @@ const turbo = spawnSync(
   ],
   { cwd: root, stdio: "inherit" },
 );
-
-// Checks over the whole repository, after the build (they read the built declarations): the
-// layer rules (docs/architecture.md), the public API reports (etc/*.api.md) and unused files,
-// exports and dependencies (knip.ts).
-const checks = [
-  [
-    "layers",
-    "pnpm",
-    [
-      "exec",
-      "depcruise",
-      "--config",
-      ".dependency-cruiser.cjs",
-      "--output-type",
-      "err",
-      "packages/*/src",
-    ],
-  ],
-  ["public API", "node", ["scripts/check-api.mjs"]],
-  ["unused code", "pnpm", ["exec", "knip", "--no-progress"]],
-  // What npm needs to accept a publish with provenance, and each tarball through
-  // `npm publish --dry-run` (scripts/check-release.mjs).
-  ["release", "node", ["scripts/check-release.mjs"]],
-  // The GitHub Actions workflows (`./dev test` installs actionlint into .tools; shellcheck and
-  // pyflakes are left out so that the result does not depend on what else the machine has).
-  [
-    "workflows",
-    process.env.MOLECULE_ACTIONLINT || join(root, ".tools", "actionlint", "bin", "actionlint"),
-    [
-      "-shellcheck=",
-      "-pyflakes=",
-      ...readdirSync(join(root, ".github", "workflows"))
-        .filter((f) => /\.ya?ml$/.test(f))
-        .map((f) => join(".github", "workflows", f)),
-    ],
-  ],
-];
-const hints = {
-  workflows:
-    "actionlint found problems in .github/workflows (listed above), or is not installed: `./dev test` " +
-    "builds it into .tools/actionlint with `go install` (Go >= 1.21 needed on the machine).",
-  release:
-    "a published package is not ready for `npm publish --provenance` (listed above): see the " +
-    '"Releasing" section of the README.',
-  "unused code":
-    "knip found unused files, exports or dependencies (listed above): delete them (or drop the " +
-    "`export`); if knip is wrong (used by path or by name at run time), add an entry or ignore " +
-    "to knip.ts with a comment saying why.",
-};
-// The checks run at once (each reads the built files and writes only its own temporary folder);
-// each one's output is printed in turn when all have ended.
-const failedChecks = [];
-const results = await Promise.all(checks.map(([, cmd, args]) => runCheck(cmd, args)));
-checks.forEach(([label, cmd, args], i) => {
-  console.log(`\n> ${label}: ${cmd} ${args.join(" ")}`);
-  process.stdout.write(results[i].output);
-  if (results[i].status !== 0) {
-    failedChecks.push(label);
-    if (hints[label]) console.error(hints[label]);
-  }
-});
-if (failedChecks.length > 0) console.error(`failed checks: ${failedChecks.join(", ")}`);
 
 let passed = 0;
 let failed = 0;
@@ -166,12 +108,7 @@ if (missing.length > 0) console.error(`no test report from: ${missing.join(", ")
 printTimes();
 for (const r of retried) console.log(`PASSED ONLY ON A RETRY ${r}`);
 for (const f of failures) console.log(`FAILED ${f}`);
-const ok =
-  turbo.status === 0 &&
-  failedChecks.length === 0 &&
-  failed === 0 &&
-  missing.length === 0 &&
-  passed > 0;
+const ok = turbo.status === 0 && failed === 0 && missing.length === 0 && passed > 0;
 // The last line stays the plain `N passed, N failed, N skipped` CI reads; retries are said above it.
 if (retried.length > 0)
   console.log(`${retried.length} of the passed only on a retry (named above)`);
@@ -221,18 +158,4 @@ function printTimes() {
 /** `12.3 s` */
 function seconds(ms) {
   return `${(ms / 1000).toFixed(1)} s`;
-}
-
-/** Runs one check; resolves with its exit status (null when it could not start) and its output. */
-function runCheck(cmd, args) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (c) => (output += c));
-    child.stderr.on("data", (c) => (output += c));
-    child.once("error", (error) =>
-      resolve({ status: null, output: `${output}${error.message}\n` }),
-    );
-    child.once("close", (status) => resolve({ status, output }));
-  });
 }
