@@ -206,10 +206,19 @@ function startApp(dir: string, env: Record<string, string>): AppProcess {
     output,
     line: (tag) =>
       new Promise((resolve, reject) => {
+        // A bound against a hang, under the test's: a failure then shows what the app printed.
+        const timer = setTimeout(
+          () => reject(new Error(`the app printed no ${tag} line within 60 s\n${output()}`)),
+          60_000,
+        );
         const check = (): void => {
           const found = stdout.split("\n").find((l) => l.startsWith(`${tag} `));
-          if (found) return resolve(JSON.parse(found.slice(tag.length + 1)));
+          if (found) {
+            clearTimeout(timer);
+            return resolve(JSON.parse(found.slice(tag.length + 1)));
+          }
           if (child.exitCode !== null || child.signalCode !== null) {
+            clearTimeout(timer);
             return reject(new Error(`the app exited before printing ${tag}\n${output()}`));
           }
           waiters.push(check);
@@ -384,7 +393,9 @@ describe("@molecule-ai/nestjs as published, in a CommonJS NestJS 11 app", () => 
       expect(info["status"]).toBe("online");
       expect(info["url"]).toBe(ready["pushUrl"]);
 
-      const result = await peer.client.callPeer(ws.id, `over push on ${adapter}`);
+      const result = await peer.client.callPeer(ws.id, `over push on ${adapter}`, {
+        timeoutMs: 60_000, // under the test's bound, so a lost call fails as one
+      });
       expect(result.status).toBe("completed");
       expect(result.status === "completed" ? sanitizePeerText(result.text) : "").toBe(
         `nest11 echo: over push on ${adapter}`,
