@@ -11,7 +11,7 @@
 // - `publishConfig` {access "public", provenance true}.
 //
 // Then each package's tarball (`pnpm pack`: `workspace:` ranges rewritten, as `changeset publish`
-// does; the one its check:package task packed, while fresh: test-utils' `freshPack`) is unpacked,
+// does; the one its check:package task packed, while fresh: test-utils' `tarballOf`) is unpacked,
 // and that folder goes through `npm publish --dry-run`: a package.json npm would auto-correct (a
 // `bin` it would drop, say), a tarball without its README or LICENSE, or a `workspace:` range left
 // in it fails.
@@ -21,7 +21,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freshPack } from "../internal/test-utils/src/pack.ts";
+import { tarballOf } from "../internal/test-utils/src/pack.ts";
 
 const at = process.argv.indexOf("--root");
 const root = at === -1 ? resolve(import.meta.dirname, "..") : resolve(process.argv[at + 1]);
@@ -80,17 +80,12 @@ const out = mkdtempSync(join(tmpdir(), "molecule-release-"));
 try {
   for (const { name, dir } of packages) {
     // The tarball check:package packed in this run, or else one packed here.
-    let tarball = freshPack(dir);
-    if (!tarball) {
-      const packed = spawnSync("pnpm", ["pack", "--json", "--pack-destination", out], {
-        cwd: dir,
-        encoding: "utf8",
-      });
-      if (packed.status !== 0) {
-        problems.push(`packages/${name}: pnpm pack failed\n${packed.stderr}`);
-        continue;
-      }
-      tarball = JSON.parse(packed.stdout).filename;
+    let tarball;
+    try {
+      tarball = tarballOf(dir, out);
+    } catch (error) {
+      problems.push(`packages/${name}: ${error.message}`);
+      continue;
     }
     // npm reports what it would correct only for a folder (a tarball's manifest goes through
     // pacote unchecked, and its extraction into npm's cache is most of the dry run's time): the

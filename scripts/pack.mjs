@@ -4,8 +4,8 @@
 // published, that set installs as is (the CLI and MCP tarballs need the core tarball beside them).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
-import { freshPack } from "../internal/test-utils/src/pack.ts";
+import { basename, dirname, join, resolve } from "node:path";
+import { tarballOf } from "../internal/test-utils/src/pack.ts";
 
 const root = resolve(import.meta.dirname, "..");
 const at = process.argv.indexOf("--out");
@@ -28,9 +28,8 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 for (const { dir } of packages) {
   // The tarball check:package packed, when nothing it packs changed since; else packed now.
-  const fresh = freshPack(dir);
-  if (fresh) copyFileSync(fresh, join(out, basename(fresh)));
-  else execFileSync("pnpm", ["pack", "--pack-destination", out], { cwd: dir, stdio: "ignore" });
+  const tarball = tarballOf(dir, out);
+  if (dirname(tarball) !== out) copyFileSync(tarball, join(out, basename(tarball)));
 }
 const tarballs = readdirSync(out)
   .filter((f) => f.endsWith(".tgz"))

@@ -38,7 +38,7 @@ export { waitFor } from "./wait.js";
 export { stallMeter } from "./stalls.js";
 export type { StallMeter } from "./stalls.js";
 export { cardServed, postAs, STRANGERS } from "./strangers.js";
-export { freshPack, packPackage, unpackInto } from "./pack.js";
+export { packPackage, tarballOf, unpackInto } from "./pack.js";
 export type { PackedPackage } from "./pack.js";
 export { PEER_DEFAULTS, PEER_RESULT_END, PEER_RESULT_START, wrapPeerText } from "./peers.js";
 export { readmeBlock, runTypeScript } from "./readme.js";

@@ -24,7 +24,7 @@ export interface PackedPackage {
   dir: string;
   /** A fresh temporary folder holding the tarball and the projects. */
   work: string;
-  /** The package's tarball: {@link freshPack}'s, or one `pnpm pack` wrote into `work`. */
+  /** The package's tarball ({@link tarballOf}). */
   tarball: string;
   /** Removes `work` and everything in it. */
   dispose(): void;
@@ -53,7 +53,7 @@ function newestChange(paths: readonly string[]): number {
  * is done, so a run packs each package once (turbo runs `check:package` before the tests that read
  * it; nothing writes `.pack` while they run).
  */
-export function freshPack(dir: string): string | undefined {
+function freshPack(dir: string): string | undefined {
   const packDir = join(dir, ".pack");
   const tarballs = existsSync(packDir)
     ? readdirSync(packDir).filter((f) => f.endsWith(".tgz"))
@@ -83,8 +83,30 @@ export function freshPack(dir: string): string | undefined {
 
 /**
  * The package at `dir` as npm would publish it (its `files`, as built now): {@link freshPack}'s
- * tarball, or else one `pnpm pack` writes into a new temporary folder named after `prefix` (the
- * projects are made in that folder either way).
+ * tarball, or else one `pnpm pack` writes into the folder `out`. Returns the tarball's path; throws
+ * with pnpm's output when it cannot pack.
+ */
+export function tarballOf(dir: string, out: string): string {
+  const fresh = freshPack(dir);
+  if (fresh) return fresh;
+  try {
+    const packed = execFileSync("pnpm", ["pack", "--json", "--pack-destination", out], {
+      cwd: dir,
+      encoding: "utf8",
+      stdio: "pipe",
+    });
+    return (JSON.parse(packed) as { filename: string }).filename;
+  } catch (error) {
+    const { stderr, stdout } = error as { stderr?: string; stdout?: string };
+    throw new Error(`pnpm pack failed in ${dir}:\n${stderr ?? ""}${stdout ?? ""}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The package at `dir` as npm would publish it ({@link tarballOf}), with a new temporary folder
+ * named after `prefix` for the projects made from it (and the tarball, when packed now).
  */
 export function packPackage(dir: string, prefix = "molecule-consumer-"): PackedPackage {
   const work = mkdtempSync(join(tmpdir(), prefix));
@@ -93,12 +115,7 @@ export function packPackage(dir: string, prefix = "molecule-consumer-"): PackedP
     const { name } = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
       name: string;
     };
-    const fresh = freshPack(dir);
-    if (fresh) return { name, dir, work, tarball: fresh, dispose };
-    execFileSync("pnpm", ["pack", "--pack-destination", work], { cwd: dir, stdio: "pipe" });
-    const file = readdirSync(work).find((f) => f.endsWith(".tgz"));
-    if (!file) throw new Error("pnpm pack produced no tarball");
-    return { name, dir, work, tarball: join(work, file), dispose };
+    return { name, dir, work, tarball: tarballOf(dir, work), dispose };
   } catch (error) {
     dispose();
     throw error;

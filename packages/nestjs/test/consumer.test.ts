@@ -105,7 +105,7 @@ import * as agentCore from "@molecule-ai/agent-core";
 ${appBody("molecule", "common", "core", "agentCore")}`;
 
 beforeAll(async () => {
-  // The package as built (turbo's test task runs after its build and check:package: freshPack's).
+  // The package as built (turbo's test task runs after its build and check:package: tarballOf's).
   packed = packPackage(pkgDir, "molecule-nestjs-consumer-");
   tarball = packed.tarball;
   emu = await startEmulator();
