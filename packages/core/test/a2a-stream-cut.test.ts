@@ -297,7 +297,11 @@ describe("a task nobody follows after its stream was cut", () => {
     proxy.cut();
     await waitFor(() => reasons.length === 1);
     expect((reasons[0] as { code?: string }).code).toBe("task_unwatched");
-    const task = (await rpc(server.url, "tasks/get", { id })).result as unknown as A2ATask;
+    // The handler's signal aborts before the canceled status is stored: wait for the store.
+    const get = async () =>
+      (await rpc(server.url, "tasks/get", { id })).result as unknown as A2ATask;
+    await waitFor(async () => (await get()).status.state !== "working");
+    const task = await get();
     expect(task.status.state).toBe("canceled");
     expect(task.status.message?.parts[0]).toMatchObject({
       text: expect.stringMatching(

@@ -174,7 +174,10 @@ describe("a task only another replica follows", () => {
     sub.close(); // nobody follows it any more
     await waitFor(() => reasons.length === 1);
     expect((reasons[0] as { code?: string }).code).toBe("task_unwatched");
-    const task = (await rpc(follower!.url, "tasks/get", { id })).result;
-    expect(task?.status?.state).toBe("canceled");
+    // The handler's signal aborts first; the canceled status is then written to the store, which
+    // the other replica reads: wait for that write, not for a time.
+    const state = async () => (await rpc(follower!.url, "tasks/get", { id })).result?.status?.state;
+    await waitFor(async () => (await state()) !== "working");
+    expect(await state()).toBe("canceled");
   });
 });
