@@ -116,6 +116,9 @@ export function defineProjectConfig(
         // from TypeScript source, say) takes several times longer beside another test run.
         testTimeout: 60_000,
         hookTimeout: 60_000,
+        // `expect.poll` the same: a bound against a hang (Vitest's default, 1 s, is a speed claim:
+        // an agent's retry a busy machine ran late failed it). A test that claims a time says so.
+        expect: { poll: { timeout: 30_000 } },
         restoreMocks: true,
         ...(typeTests
           ? {

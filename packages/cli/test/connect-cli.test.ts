@@ -63,7 +63,7 @@ describe("molecule-agent connect", () => {
       MOLECULE_PUBLIC_URL: `http://localhost:${port}/`,
       MOLECULE_PORT: String(port),
     });
-    await waitFor(() => r.out().includes("connected as"), { timeoutMs: 15_000 });
+    await waitFor(() => r.out().includes("connected as"));
     expect(r.out()).toContain(`delivery=push, url=http://localhost:${port}/<secret>`);
     const peer = new PlatformClient({ platformUrl: h.emu.url, workspaceId: p.id, token: p.token! });
     try {

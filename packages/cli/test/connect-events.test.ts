@@ -31,7 +31,7 @@ describe("molecule-agent connect output (from the agent's events)", () => {
       await waitFor(() => r.out().includes("connected as"), { timeoutMs: 30_000 });
       const id = randomUUID();
       await peer.callPeer(a.id, "fail", { messageId: id });
-      await waitFor(() => r.err().includes("dead-lettered"), { timeoutMs: 15_000 });
+      await waitFor(() => r.err().includes("dead-lettered"));
       const lines = r.err().split("\n");
       const first = lines.filter((l) => l.includes("inbound handler failed"));
       expect(first).toHaveLength(1); // attempt 1 only; the retries are debug detail

@@ -9,7 +9,7 @@ import { HANDLER, useConnectHarness, type ConnectRun } from "./connect-helpers.j
 const h = useConnectHarness("connect-2026-04-", { compat: "2026-04" });
 
 async function answered(r: ConnectRun, agentId: string, text: string): Promise<unknown> {
-  await waitFor(() => r.out().includes("connected as"), { timeoutMs: 15_000 });
+  await waitFor(() => r.out().includes("connected as"));
   const p = await h.emu.admin.createWorkspace({ name: `caller-${text}` });
   const peer = new PlatformClient({ platformUrl: h.emu.url, workspaceId: p.id, token: p.token! });
   try {

@@ -29,7 +29,7 @@ describe("molecule-agent connect with MOLECULE_WORKSPACE_TOKEN_FILE", () => {
       MOLECULE_POLL_INTERVAL: "0.05",
     });
     try {
-      await waitFor(() => r.out().includes("connected as"), { timeoutMs: 15_000 });
+      await waitFor(() => r.out().includes("connected as"));
       const rotated = await admin.rotateExternalCredentials(a.id);
       await writeFile(file, `${rotated.token!}\n`);
       const peer = new PlatformClient({
@@ -39,14 +39,12 @@ describe("molecule-agent connect with MOLECULE_WORKSPACE_TOKEN_FILE", () => {
       });
       await peer.callPeer(a.id, "after rotation", { messageId: randomUUID() });
       await peer.close();
-      await waitFor(
-        () =>
-          h.emu
-            .activity(p.id)
-            .some((row) =>
-              JSON.stringify(row["request_body"] ?? "").includes("cli-echo:after rotation"),
-            ),
-        { timeoutMs: 15_000 },
+      await waitFor(() =>
+        h.emu
+          .activity(p.id)
+          .some((row) =>
+            JSON.stringify(row["request_body"] ?? "").includes("cli-echo:after rotation"),
+          ),
       );
       expect(r.child.exitCode).toBeNull(); // still the same process
       expect(r.out() + r.err()).not.toContain(a.token!);

@@ -40,7 +40,7 @@ describe.each(["latest", "2026-04"] as const)(
         MOLECULE_WORKSPACE_ID: ws.id,
         MOLECULE_WORKSPACE_TOKEN: ws.token,
       });
-      await waitFor(() => r.out().includes("connected as"), { timeoutMs: 15_000 });
+      await waitFor(() => r.out().includes("connected as"));
       return r;
     }
 
@@ -209,7 +209,7 @@ describe.each(["latest", "2026-04"] as const)(
       const advice = (await doctor(flags(ws))).checks["registration"]!.fix!;
       expect(advice).toContain("--resume");
       const resumed = h.run(["--handler", HANDLER, "--resume"], env);
-      await waitFor(() => resumed.out().includes("connected as"), { timeoutMs: 15_000 });
+      await waitFor(() => resumed.out().includes("connected as"));
       expect((await h.emu.admin.getWorkspace(ws.id))["status"]).toBe("online");
       await stop(resumed);
     });
