@@ -5,9 +5,10 @@
 // platform/activity.ts and it still is). The agent's Node runs with the flags docs/memory.md gives
 // a dedicated agent process in a small container: with Node's defaults V8 sizes its heap for the
 // 259 MiB it allows itself, not for the cgroup, so when garbage is collected depends on the CPU.
-// Beside another CI run a default agent reached 62 MiB of anonymous memory (dmesg) and was
-// OOM-killed, with the same bounded live set (12-16 MB after each full collection). Needs a
-// writable cgroup v1 memory controller (root); skipped elsewhere.
+// Beside another CI run a default agent reached 61 MiB of anonymous memory (dmesg) and was
+// OOM-killed; beside four busy loops its live heap stayed 11-16 MB after each full collection,
+// with up to 29 MB committed between them. Needs a writable cgroup v1 memory controller (root);
+// skipped elsewhere.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
