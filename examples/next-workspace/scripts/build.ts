@@ -4,10 +4,11 @@
 // the packages it bundles. In CI, turbo's `build:next` task builds once before both.
 // Run: node scripts/build.ts [--if-stale]
 import { spawn } from "node:child_process";
-import { readdirSync, realpathSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { newestChange } from "@internal/test-utils/newest-change";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outputFile = join(root, ".next", "build-output.txt");
@@ -24,41 +25,14 @@ const INPUTS = [
   "node_modules/@molecule-ai/postgres/dist",
 ];
 
-/** The newest modification time under `path` (a file or a folder), in ms; 0 when it is absent. */
-function newest(path: string): number {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    return 0;
-  }
-  if (!st.isDirectory()) return st.mtimeMs;
-  let max = st.mtimeMs;
-  for (const name of readdirSync(path)) max = Math.max(max, newest(join(path, name)));
-  return max;
-}
-
 /** Whether the recorded build is newer than every input. */
 function fresh(): boolean {
-  let built: number;
-  try {
-    built = statSync(outputFile).mtimeMs;
-  } catch {
-    return false;
-  }
-  return INPUTS.every((p) => newest(realpathOr(join(root, p))) < built);
+  if (!existsSync(outputFile)) return false;
+  return newestChange(INPUTS.map((p) => join(root, p))) < statSync(outputFile).mtimeMs;
 }
 
-function realpathOr(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    return path;
-  }
-}
-
-/** The environment `next build` gets: no Molecule variable, no telemetry. */
-export const buildEnv = (): Record<string, string> => ({
+/** The environment the app's commands get (`next build`, `next start`): no Molecule variable. */
+export const baseEnv = (): Record<string, string> => ({
   PATH: process.env.PATH ?? "",
   HOME: process.env.HOME ?? "/tmp",
   CI: "true",
@@ -76,7 +50,7 @@ export async function build(ifStale = false): Promise<{ output: string; built: b
   const next = join(root, "node_modules", ".bin", "next");
   const child = spawn(next, ["build"], {
     cwd: root,
-    env: buildEnv(),
+    env: baseEnv(),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

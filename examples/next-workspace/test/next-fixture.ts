@@ -8,14 +8,13 @@ import { fileURLToPath } from "node:url";
 import { freePort } from "@internal/test-utils";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import type { Emulator } from "@molecule-ai/platform-emulator";
-import { buildEnv } from "../scripts/build.js";
+import { baseEnv } from "../scripts/build.js";
 
 /** The app's directory. */
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const next = join(root, "node_modules", ".bin", "next");
 
-/** The environment every command gets (no Molecule variable): the build's. */
-export const baseEnv = buildEnv;
+export { baseEnv };
 
 /** Runs a command in the app's directory to completion: its output, or a rejection with it. */
 export function run(cmd: string, args: string[], env: Record<string, string>): Promise<string> {

@@ -15,6 +15,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { newestChange } from "@internal/test-utils/newest-change";
 
 /** A package packed by {@link packPackage}. */
 export interface PackedPackage {
@@ -28,21 +29,6 @@ export interface PackedPackage {
   tarball: string;
   /** Removes `work` and everything in it. */
   dispose(): void;
-}
-
-/** The newest modification time (ms) of `paths` and, for folders, everything in them. */
-function newestChange(paths: readonly string[]): number {
-  let newest = 0;
-  for (const path of paths) {
-    if (!existsSync(path)) continue;
-    const stat = statSync(path);
-    newest = Math.max(newest, stat.mtimeMs);
-    if (stat.isDirectory()) {
-      const inside = readdirSync(path, { recursive: true }).map((f) => join(path, String(f)));
-      for (const file of inside) newest = Math.max(newest, statSync(file).mtimeMs);
-    }
-  }
-  return newest;
 }
 
 /**
