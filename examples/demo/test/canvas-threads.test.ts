@@ -146,9 +146,7 @@ describe.skipIf(skip !== undefined)("the canvas page on an org the test drives",
     await page.getByRole("button", { name: "Send" }).click();
     // The page shows the thread it sent on, and the poll agent's answer (a notify) lands in it.
     const thread = page.locator("ol.thread");
-    await expect
-      .poll(() => thread.textContent(), { timeout: 15_000 })
-      .toContain(`verdict on: ${said}`);
+    await expect.poll(() => thread.textContent()).toContain(`verdict on: ${said}`);
     const shown = (await thread.textContent())!;
     expect(shown).toContain(said);
     expect(shown).toContain("judge → canvas user · answer");
@@ -160,7 +158,7 @@ describe.skipIf(skip !== undefined)("the canvas page on an org the test drives",
     // More than 30 other threads arrive: the one shown stays shown and listed.
     for (let i = 0; i < 35; i++)
       await alpha.agent.callPeer(beta.id, `filler ${i}`, { awaitReply: false });
-    await expect.poll(() => pick.locator("option").count(), { timeout: 15_000 }).toBe(31);
+    await expect.poll(() => pick.locator("option").count()).toBe(31);
     expect(await pick.inputValue()).toBe(key);
     expect(await thread.getAttribute("data-context")).toBe(key);
     expect(await thread.textContent()).toContain(said);
@@ -281,7 +279,7 @@ describe.skipIf(skip !== undefined)("the canvas page on an org the test drives",
       .waitFor({ state: "attached" });
     open();
     const thread = page.locator("ol.thread");
-    await expect.poll(() => thread.textContent(), { timeout: 15_000 }).toContain(`noted: ${mine}`);
+    await expect.poll(() => thread.textContent()).toContain(`noted: ${mine}`);
     await expect.poll(() => received).toContain(theirs);
     await page
       .locator(".traffic li", { hasText: "notify" })

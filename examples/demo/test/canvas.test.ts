@@ -269,7 +269,7 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
       const said = `hello from the canvas ${crypto.randomUUID()}`;
       await page.getByLabel("Message to alpha (as the canvas user)").fill(said);
       await page.getByRole("button", { name: "Send" }).click();
-      await expect.poll(() => alpha.inbox.map((m) => m.text), { timeout: 5_000 }).toContain(said);
+      await expect.poll(() => alpha.inbox.map((m) => m.text)).toContain(said);
 
       // Pausing beta from the page stops its agent.
       await page.locator('.card[data-name="beta"]').click();
@@ -307,9 +307,7 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
         buffer: Buffer.from("from the page"),
       });
       await page.getByRole("button", { name: "Send" }).click();
-      await expect
-        .poll(() => read, { timeout: 10_000 })
-        .toEqual([["see the notes", "from the page"]]);
+      await expect.poll(() => read).toEqual([["see the notes", "from the page"]]);
       await page.close();
     }, 60_000);
 
@@ -419,7 +417,7 @@ describe.skipIf(skip !== undefined)("the canvas page in Chromium", () => {
       const ask = `doomed ${crypto.randomUUID()}`;
       const receipt = await caller.agent.callPeer(flaky.id, ask, { awaitReply: false });
       expect(receipt.status).toBe("queued");
-      await expect.poll(() => dead.length, { timeout: 15_000 }).toBe(1);
+      await expect.poll(() => dead.length).toBe(1);
       const thread = page.locator("ol.thread", { hasText: ask });
       await thread.locator(".out-dead-lettered").waitFor({ timeout: 5_000 });
       expect(await thread.textContent()).toContain("Error: the model is down");
