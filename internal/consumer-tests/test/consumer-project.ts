@@ -132,13 +132,9 @@ export interface TscRun {
   output: string;
 }
 
-/**
- * The `tsc` of the compiler package `from` (e.g. "typescript") and its arguments for `project`;
- * with `oursOnly`, check-own-declarations.mjs on that compiler instead (same output).
- */
-function tscCommand(from: string, tsconfig: string, oursOnly = false): string[] {
+/** The `tsc` of the compiler package `from` (e.g. "typescript") and its arguments for `project`. */
+function tscCommand(from: string, tsconfig: string): string[] {
   const compiler = dirname(require.resolve(`${from}/package.json`));
-  if (oursOnly) return [join(here, "check-own-declarations.mjs"), compiler, tsconfig];
   // TypeScript 7 checks on one thread: its threads cost more CPU in all (a sixth more over every
   // declaration file in the program) and the matrix already runs two compilers at once.
   const threads = from === "typescript" ? ["--singleThreaded"] : [];
@@ -163,26 +159,53 @@ export function runTsc(from: string, project: string, tsconfig: string): TscRun 
   return parseTsc(run.status, `${run.stdout}${run.stderr}`);
 }
 
-/**
- * {@link runTsc} without blocking the test file, so that compilers can run side by side.
- * `oursOnly`: only our packages' declarations and the consumer code are checked (tsconfig with
- * skipLibCheck off; a JavaScript compiler, 5.x or 6.x).
- */
-export function runTscAsync(
+/** `node <args>` in `cwd` without blocking the test file: its exit status and its output. */
+function runNode(args: string[], cwd: string): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    child.once("error", reject);
+    child.once("close", (status) => resolve({ status, out }));
+  });
+}
+
+/** {@link runTsc} without blocking the test file, so that compilers can run side by side. */
+export async function runTscAsync(
   from: string,
   project: string,
   tsconfig: string,
-  oursOnly = false,
 ): Promise<TscRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, tscCommand(from, tsconfig, oursOnly), { cwd: project });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.once("error", reject);
-    child.once("close", (status) => resolve(parseTsc(status, `${stdout}${stderr}`)));
-  });
+  const run = await runNode(tscCommand(from, tsconfig), project);
+  return parseTsc(run.status, run.out);
+}
+
+/**
+ * Several tsconfigs over `project` on the JavaScript compiler `from` (5.x or 6.x) in one process
+ * (compile-cells.mjs: each its own program, the declaration files parsed once), each reported as
+ * {@link runTsc} would. `oursOnly`: with skipLibCheck off, only our packages' declarations and the
+ * consumer code are checked.
+ */
+export async function runCellsAsync(
+  from: string,
+  project: string,
+  cells: readonly { tsconfig: string; oursOnly: boolean }[],
+): Promise<TscRun[]> {
+  const compiler = dirname(require.resolve(`${from}/package.json`));
+  const args = cells.map((c) => (c.oursOnly ? `ours:${c.tsconfig}` : c.tsconfig));
+  const run = await runNode([join(here, "compile-cells.mjs"), compiler, ...args], project);
+  const line = run.out.trimEnd().split("\n").at(-1) ?? "";
+  let results: { output: string; status: number }[] | undefined;
+  try {
+    results = JSON.parse(line) as typeof results;
+  } catch {
+    results = undefined;
+  }
+  if (run.status !== 0 || results?.length !== cells.length) {
+    throw new Error(`compile-cells.mjs on ${from} exited ${run.status}:\n${run.out}`);
+  }
+  return results.map((r) => parseTsc(r.status, r.output));
 }
 
 /** Reads a `tsc --pretty false --listFiles` run's output. */
