@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // `./dev demo [--keep] [--compat latest|2026-04|2026-08]`: runs the demo and exits 0 when it worked.
 import { parseArgs } from "node:util";
-import { runDemo } from "./main.js";
 
 const USAGE = `usage: ./dev demo [--keep] [--trace] [--compat latest|2026-04|2026-08]
 
@@ -40,6 +39,9 @@ async function main(): Promise<number> {
     );
     return 2;
   }
+  // Loaded once the arguments are good: the demo's frameworks take a second to load, which
+  // `--help` and a mistyped flag need not wait for.
+  const { runDemo } = await import("./main.js");
   await runDemo({
     keep: values.keep === true,
     trace: values.trace === true,
