@@ -1,7 +1,6 @@
 // Test helpers for the examples' Vitest suites: an emulator per test file, a small org around the
 // agent under test, waiting for replies, and running a built entry point as a user does.
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { fetchInbound, sanitizePeerText } from "@molecule-ai/agent-core";
 import type {
@@ -268,13 +267,15 @@ export interface CallExampleOptions {
   localPush?: boolean;
 }
 
-/** A TCP port free right now on 127.0.0.1. */
+/**
+ * A TCP port free right now on 127.0.0.1, for the example to bind later: test-utils' freePort
+ * (outside the kernel's ephemeral range, so another process's `listen(0)` cannot take it first),
+ * loaded from the repository by path (this package is built; that one is TypeScript source).
+ */
 export async function freePort(): Promise<number> {
-  const srv = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => srv.once("listening", resolve));
-  const { port } = srv.address() as { port: number };
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
+  const at = new URL("../../../internal/test-utils/src/free-port.ts", import.meta.url);
+  const { freePort: pick } = (await import(at.href)) as { freePort: () => Promise<number> };
+  return await pick();
 }
 
 /**

@@ -1,21 +1,6 @@
 // Shared test helpers. Imported as TypeScript source by Vitest (never built, never published).
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { waitFor } from "./wait.js";
-
-/** Resolves a TCP port on 127.0.0.1 that is free right now. */
-export async function freePort(): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The pending approval requests of `workspaceId` once it has one (waits at most 60 s); `list` reads
@@ -35,6 +20,7 @@ export async function pendingApprovalsOf<T extends { workspaceId: string }>(
 }
 
 export { waitFor } from "./wait.js";
+export { freePort } from "./free-port.js";
 export { stallMeter } from "./stalls.js";
 export type { StallMeter } from "./stalls.js";
 export { cardServed, postAs, STRANGERS } from "./strangers.js";
