@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { startEmulator, type Emulator } from "@molecule-ai/platform-emulator";
 import {
   errorFront,
+  freePort,
   FRONT_PAGES,
   TLS_FAILURES,
   tlsFronts,
@@ -39,10 +40,7 @@ beforeAll(async () => {
   busy = createServer();
   await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
   busyPort = (busy.address() as AddressInfo).port;
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  downUrl = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
-  await new Promise((resolve) => probe.close(resolve));
+  downUrl = `http://127.0.0.1:${await freePort()}`; // nothing listens there
 });
 afterAll(async () => {
   await new Promise((resolve) => busy.close(resolve));

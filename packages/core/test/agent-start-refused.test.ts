@@ -3,7 +3,7 @@
 // 4 + 8 s of backoff, each logged `retryInMs` being the gap to the next attempt. Timed on a fake
 // clock: every connection attempt is stamped by the dispatcher's connector, and the clock moves
 // only when a retry warning says how far.
-import { createServer } from "node:net";
+import { freePort } from "@internal/test-utils";
 import { Agent, buildConnector } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { PlatformClient, RemoteAgent, isMoleculeError } from "../src/index.js";
@@ -14,14 +14,8 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
-/** A port on 127.0.0.1 with nothing listening on it (taken, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A port on 127.0.0.1 with nothing listening on it. */
+const closedPort = freePort;
 
 describe("start() against a platform that refuses connections", () => {
   it("fails after 6 connection attempts and 15.5 s of backoff, each logged retryInMs the real gap", async () => {

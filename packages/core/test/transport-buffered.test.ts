@@ -3,7 +3,7 @@
 // 127.0.0.1. (Transports given a dispatcher, e.g. MockAgent in transport-retry.test.ts, take the
 // stream path.)
 import type { IncomingMessage } from "node:http";
-import { createServer, type AddressInfo } from "node:net";
+import { freePort } from "@internal/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { isMoleculeError, MoleculeTimeoutError } from "../src/index.js";
 import { HttpTransport } from "../src/transport/index.js";
@@ -111,10 +111,7 @@ describe("platform requests on the SDK's own pool (buffered)", () => {
   });
 
   it("a refused connection fails with connection_failed (retryable)", async () => {
-    const probe = createServer();
-    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
-    const url = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
-    await new Promise((r) => probe.close(r)); // nothing listens there now
+    const url = `http://127.0.0.1:${await freePort()}`; // nothing listens there
     const err = await transport(url)
       .send({ method: "POST", path: "/x" })
       .catch((e: unknown) => e);

@@ -2,7 +2,7 @@
 // stub (Bun): the same request, buffered, chunked and abort behaviour the transport relies on from
 // undici, against real HTTP servers on 127.0.0.1. internal/runtimes runs the agents on Bun itself.
 import { EventEmitter } from "node:events";
-import { createServer, type AddressInfo } from "node:net";
+import { freePort } from "@internal/test-utils";
 import { describe, expect, it } from "vitest";
 import { requestAbortable } from "../src/transport/abortable.js";
 import { requestBuffered } from "../src/transport/buffered.js";
@@ -136,10 +136,7 @@ describe("FetchAgent", () => {
     ).rejects.toMatchObject({ name: "AbortError" });
 
     // A port nothing listens on.
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await freePort();
     const failure = agent.request({ origin: `http://127.0.0.1:${port}`, path: "/", method: "GET" });
     const err: unknown = await failure.then(
       () => undefined,

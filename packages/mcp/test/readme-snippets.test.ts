@@ -4,8 +4,7 @@
 // over stdio and Streamable HTTP; the quickstart host.ts runs as pasted and exits 0 on Ctrl-C.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
+import { freePort } from "@internal/test-utils";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -254,13 +253,4 @@ async function roundTrip(
   });
   const got = await answer;
   expect(got.status === "completed" && got.text).toContain(`hi from ${name}`);
-}
-
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
