@@ -3,21 +3,20 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach } from "vitest";
+import { onTestFinished } from "vitest";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const children: ChildProcessWithoutNullStreams[] = [];
 
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL");
-});
-
-/** Starts the command with `args` (killed after the test if still running). */
+/**
+ * Starts the command with `args` (killed after the test if still running). The kill is the test's
+ * own hook: this module is loaded once per worker, which runs several files, so a hook it
+ * registered when first loaded would belong to the first file only.
+ */
 export function run(args: string[]): ChildProcessWithoutNullStreams {
   const child = spawn(process.execPath, [join(here, "..", "dist", "bin.js"), ...args], {
     stdio: "pipe",
   });
-  children.push(child);
+  onTestFinished(() => void (child.exitCode === null && child.kill("SIGKILL")));
   return child;
 }
 
