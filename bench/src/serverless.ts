@@ -20,12 +20,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PlatformClient } from "@molecule-ai/agent-core";
 import { AdminClient } from "@molecule-ai/agent-core/admin";
 import { createPostgresClaims } from "@molecule-ai/postgres/claims";
+import { freePort } from "../../internal/test-utils/src/free-port.ts";
 import { startPgServer } from "../../packages/postgres/test/pg-server.ts";
 import { spawnEmulator } from "./emulator-process.ts";
 import { writeResult } from "./harness/result.ts";
@@ -77,14 +77,6 @@ const c = await admin.createExternalWorkspace({ name: "serverless-caller" });
 const caller = new PlatformClient({ platformUrl: emu.url, workspaceId: c.id, token: c.token! });
 
 /** A port free on localhost now. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "localhost", resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
 /** Environment for the example apps: no telemetry, no update checks. */
 function quietEnv(home: string): Record<string, string> {
   return {

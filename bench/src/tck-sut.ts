@@ -32,7 +32,7 @@
 //              serves this agent below `/a2a`)
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
-import { createServer as createTcpServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import {
   createA2AHandler,
   inputRequired,
@@ -44,6 +44,7 @@ import {
   type A2APart,
   type A2ATask,
 } from "@molecule-ai/agent-core/a2a";
+import { freePort } from "../../internal/test-utils/src/free-port.ts";
 
 type Impl = "ours" | "official";
 type AgentKind = "working" | "multiturn" | "scenarios";
@@ -145,14 +146,6 @@ async function serveOurs(agent: AgentKind): Promise<{ url: string; close(): Prom
 }
 
 /** A free loopback port (the gRPC server's, known before the card that names it). */
-async function freePort(): Promise<number> {
-  const probe = createTcpServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 async function serveOursGrpc(agent: AgentKind): Promise<{ url: string; close(): Promise<void> }> {
   const { startA2AGrpcServer } = await import("@molecule-ai/grpc");
   const grpcPort = await freePort();

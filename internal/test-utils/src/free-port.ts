@@ -1,6 +1,6 @@
 // A TCP port for a process the test starts to bind later (its MOLECULE_PORT, a server's --port).
 // Plain TypeScript (erasable syntax only): built helpers and plain `node` scripts load it too (the
-// benchmarks start the tests' PostgreSQL through packages/postgres/test/pg-server.ts).
+// benchmarks, for the apps they start and the tests' PostgreSQL through pg-server.ts).
 import { createServer } from "node:net";
 
 // Below the kernel's ephemeral range (32768-60999 on Linux), from which every `listen(0)` and

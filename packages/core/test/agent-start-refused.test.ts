@@ -14,12 +14,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).toReversed()) await c();
 });
 
-/** A port on 127.0.0.1 with nothing listening on it. */
-const closedPort = freePort;
-
 describe("start() against a platform that refuses connections", () => {
   it("fails after 6 connection attempts and 15.5 s of backoff, each logged retryInMs the real gap", async () => {
-    const platformUrl = `http://127.0.0.1:${await closedPort()}`;
+    const platformUrl = `http://127.0.0.1:${await freePort()}`;
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     cleanups.push(() => vi.useRealTimers());
     vi.spyOn(Math, "random").mockReturnValue(0.5); // no jitter: the nominal backoff
