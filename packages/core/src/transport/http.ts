@@ -249,6 +249,7 @@ export class HttpTransport {
           this.#logger?.debug?.(
             `${spec.method} ${spec.path} -> 429; sent again when the platform says`,
           );
+          dropBody(res);
           continue;
         }
         return this.#final(spec, res);
@@ -264,6 +265,7 @@ export class HttpTransport {
       this.#logger?.debug?.(
         `${spec.method} ${spec.path} -> ${res.status}; retry ${attempt}/${MAX_RETRIES} in ${delay} ms`,
       );
+      dropBody(res);
       await this.#wait(delay, spec, started);
     }
   }
@@ -402,4 +404,13 @@ export class HttpTransport {
     const leases = this.#leases.splice(0);
     await Promise.all(leases.map(async (l) => await l.release()));
   }
+}
+
+/**
+ * Closes the unread body of an answer that is sent again (a streamed request's 429 or 5xx), so its
+ * connection is not held open with the answer in it.
+ */
+function dropBody(res: HttpResponse): void {
+  res.stream?.on("error", () => undefined).destroy();
+  res.chunks?.close();
 }
