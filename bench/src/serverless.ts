@@ -76,7 +76,6 @@ const admin = new AdminClient({ platformUrl: emu.url, adminToken: emu.adminToken
 const c = await admin.createExternalWorkspace({ name: "serverless-caller" });
 const caller = new PlatformClient({ platformUrl: emu.url, workspaceId: c.id, token: c.token! });
 
-/** A port free on localhost now. */
 /** Environment for the example apps: no telemetry, no update checks. */
 function quietEnv(home: string): Record<string, string> {
   return {

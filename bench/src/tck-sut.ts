@@ -145,7 +145,6 @@ async function serveOurs(agent: AgentKind): Promise<{ url: string; close(): Prom
   return { url: `${server.url.replace(/\/$/, "")}/`, close: () => server.close() };
 }
 
-/** A free loopback port (the gRPC server's, known before the card that names it). */
 async function serveOursGrpc(agent: AgentKind): Promise<{ url: string; close(): Promise<void> }> {
   const { startA2AGrpcServer } = await import("@molecule-ai/grpc");
   const grpcPort = await freePort();

@@ -17,7 +17,7 @@ const PAGE = "x".repeat(2 * 1024 * 1024);
 
 /**
  * A platform that answers its first request `status` with a 2 MiB page, then the plugin; and
- * `firstClosed`, resolved when the first answer's connection closes.
+ * `closed`, resolved when the first answer's connection closes.
  */
 async function refusingOnce(status: number) {
   let firstClosed!: () => void;
